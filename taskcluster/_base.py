@@ -1,0 +1,132 @@
+"""What the sync and async clients share: options, the function table, request preparation, URLs and
+routing keys. The two drivers add only sending and sleeping."""
+
+import time
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from ._events import topic_exchange
+from ._flow import Request
+from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
+from ._options import DEFAULT_CONFIG, ClientOptions, merge_options, parse_options
+from ._pagination import PaginatedMethod
+from ._prepare import CallArgs, CompiledFunction, encode_payload, encode_query, process_args, split_kwargs
+from ._urls import ApiLocation, api_location
+from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
+
+__all__ = ["ClientCore"]
+
+_JSON_HEADERS: Dict[str, str] = {"Content-Type": "application/json"}
+_NO_HEADERS: Dict[str, str] = {}
+
+
+class ClientCore:
+    """Base of every generated client class; subclasses carry the service's tables as class attributes."""
+
+    classOptions: Dict[str, Any] = {}
+    serviceName: str = ""
+    apiVersion: str = "v1"
+    deprecated: bool = False
+    funcinfo: Dict[str, Dict[str, Any]] = {}
+    exchangeinfo: Dict[str, Dict[str, Any]] = {}
+    paginated: Dict[str, str] = {}
+    _functions: Dict[str, CompiledFunction] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        paginated = cls.paginated
+        cls._functions = {
+            name: CompiledFunction(cls.__name__, entry, paginated.get(name)) for name, entry in cls.funcinfo.items()
+        }
+        for name in paginated:
+            method = cls.__dict__.get(name)
+            if method is not None and not isinstance(method, PaginatedMethod):
+                setattr(cls, name, PaginatedMethod(method, name))
+
+    def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None:
+        merged = merge_options(self.classOptions, DEFAULT_CONFIG, options)
+        self.options: Dict[str, Any] = merged
+        self._opts: ClientOptions = parse_options(merged)
+        self._location: ApiLocation = api_location(self._opts.root_url, self.serviceName, self.apiVersion)
+        credentials = self._opts.credentials
+        self._signer: Optional[Signer] = None
+        if credentials is not None:
+            ext = make_ext(credentials.certificate, self._opts.authorized_scopes)
+            self._signer = Signer(credentials.clientId, credentials.accessToken, ext)
+
+    def __repr__(self) -> str:
+        who = self._signer.client_id if self._signer is not None else None
+        return "<%s rootUrl=%r clientId=%r>" % (type(self).__name__, self._opts.root_url, who)
+
+    def _function(self, name: str) -> CompiledFunction:
+        try:
+            return self._functions[name]
+        except KeyError:
+            known = ", ".join(sorted(self._functions)) or "none"
+            raise TaskclusterFailure(
+                "%s has no API method %r; its methods are: %s" % (type(self).__name__, name, known)
+            ) from None
+
+    def _prepare(self, fn: CompiledFunction, call: CallArgs) -> Request:
+        location = self._location
+        path = fn.path(call.route_values)
+        query_string = encode_query(call.query)
+        if query_string:
+            path += "?" + query_string
+        body = None
+        headers = _NO_HEADERS
+        content_hash = EMPTY_PAYLOAD_HASH
+        if call.payload is not None:
+            body = encode_payload(fn, call.payload)
+            headers = _JSON_HEADERS
+            if self._signer is not None:
+                content_hash = payload_hash("application/json", body)
+        return Request(
+            fn.qualname,
+            fn.method,
+            location.base_url + path,
+            location.base_path + path,
+            location.host,
+            location.port,
+            body,
+            headers,
+            content_hash,
+        )
+
+    def _split_call(
+        self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any], allow_payload: bool = True
+    ) -> Tuple[CompiledFunction, CallArgs]:
+        fn = self._function(name)
+        named, payload, query, params, extra = split_kwargs(fn, kwargs)
+        return fn, process_args(fn, args, named, payload, query, params, extra, allow_payload)
+
+    def buildUrl(self, methodName: str, *args: Any, **kwargs: Any) -> str:
+        """The URL of an API method for the given route arguments and `query=`, without signing it."""
+        fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
+        path = fn.path(call.route_values)
+        query_string = encode_query(call.query)
+        return self._location.base_url + path + ("?" + query_string if query_string else "")
+
+    def buildSignedUrl(self, methodName: str, *args: Any, expiration: Optional[float] = None, **kwargs: Any) -> str:
+        """A URL carrying a bewit, so a plain HTTP client can GET it until `expiration` seconds from now."""
+        if self._signer is None:
+            raise TaskclusterAuthFailure(
+                "buildSignedUrl needs credentials (clientId and accessToken); this client has none"
+            )
+        if expiration is None:
+            expiration = self._opts.signed_url_expiration
+        if isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
+            raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
+        fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
+        path = fn.path(call.route_values)
+        query_string = encode_query(call.query)
+        if query_string:
+            path += "?" + query_string
+        location = self._location
+        bewit = self._signer.bewit(
+            location.base_path + path, location.host, location.port, int(time.time() + expiration)
+        )
+        return "%s%s%sbewit=%s" % (location.base_url, path, "&" if query_string else "?", bewit)
+
+    def _topicExchange(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Dict[str, str]:
+        prefix = self._opts.exchange_prefix or self.classOptions.get("exchangePrefix", "")
+        return topic_exchange(prefix, self.exchangeinfo[name], args, kwargs)

@@ -1,0 +1,94 @@
+"""Turn an HTTP answer (status, headers, body) into a result or the exception the caller catches."""
+
+import json
+import re
+from typing import Any, Dict
+
+from .exceptions import TaskclusterAuthFailure, TaskclusterFailure, TaskclusterRestFailure
+
+__all__ = ["Answer", "result_of", "error_of"]
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+_MAX_MESSAGE = 2000
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload Too Large",
+    424: "Failed Dependency",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+class Answer:
+    """An HTTP response as the core sees it; `raw` is the transport's own response object."""
+
+    __slots__ = ("status", "headers", "body", "raw")
+
+    def __init__(self, status: int, headers: Any, body: bytes, raw: Any) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.raw = raw
+
+
+def result_of(answer: Answer) -> Any:
+    """The value a successful (2xx) or redirect (3xx) answer returns: parsed JSON, None for 204,
+    or `{"response": raw}` when the body is empty or not JSON."""
+    if answer.status == 204:
+        return None
+    body = answer.body
+    if body:
+        try:
+            return json.loads(body)
+        except ValueError:
+            pass
+    return {"response": answer.raw}
+
+
+def _summary(body: bytes) -> str:
+    match = _TITLE.search(body)
+    text = match.group(1) if match else body[:500]
+    plain = _SPACES.sub(" ", _TAGS.sub(" ", text.decode("utf-8", "replace"))).strip()
+    return plain[:200]
+
+
+def error_of(qualname: str, answer: Answer) -> TaskclusterFailure:
+    """The exception for an error answer: names the method, the status and the service's error code and message."""
+    status = answer.status
+    body: Dict[str, Any] = {}
+    parsed: Any = None
+    if answer.body:
+        try:
+            parsed = json.loads(answer.body)
+        except ValueError:
+            parsed = None
+    if isinstance(parsed, dict):
+        body = parsed
+    reason = _REASONS.get(status, "")
+    head = "%s: HTTP %d%s" % (qualname, status, " " + reason if reason else "")
+    code = body.get("code")
+    message = body.get("message")
+    if code or message:
+        detail = "%s: %s" % (code, message) if code and message else str(code or message)
+    elif answer.body and parsed is None:
+        detail = _summary(answer.body)
+    else:
+        detail = ""
+    text = "%s: %s" % (head, detail) if detail else head
+    if len(text) > _MAX_MESSAGE:
+        text = text[: _MAX_MESSAGE - 3] + "..."
+    if status == 401:
+        return TaskclusterAuthFailure(text, superExc=None, status_code=status, body=body)
+    return TaskclusterRestFailure(text, superExc=None, status_code=status, body=body)

@@ -1,0 +1,81 @@
+"""The retry policy as pure functions: which outcomes retry, and how long to wait before the next try.
+
+Clock and randomness are arguments, so callers (and tests) decide them; nothing here sleeps.
+"""
+
+import datetime
+from typing import Optional
+
+__all__ = [
+    "DELAY_FACTOR",
+    "RANDOMIZATION_FACTOR",
+    "MAX_DELAY",
+    "MAX_RETRY_AFTER",
+    "backoff_delay",
+    "is_retryable_status",
+    "parse_retry_after",
+    "retry_delay",
+]
+
+DELAY_FACTOR = 0.1
+RANDOMIZATION_FACTOR = 0.25
+MAX_DELAY = 30.0
+#: The longest a `Retry-After` header can make us wait before the next attempt.
+MAX_RETRY_AFTER = 60.0
+RETRY_AFTER_STATUSES = frozenset((429, 503))
+
+
+def backoff_delay(retry: int, rand: float) -> float:
+    """Seconds to wait before retry number `retry` (1-based): 0.1 s doubling per retry, +-25 % jitter, capped at 30 s.
+
+    `rand` is a uniform sample in [0, 1).
+    """
+    delay = DELAY_FACTOR * (2 ** min(retry - 1, 32))
+    delay *= 1 + RANDOMIZATION_FACTOR * (2 * rand - 1)
+    return min(delay, MAX_DELAY)
+
+
+def is_retryable_status(status: int) -> bool:
+    """Server errors retry; 429 retries only when it says when (see `retry_delay`); other 4xx never do."""
+    return 500 <= status <= 599
+
+
+def parse_retry_after(value: Optional[str], now: float) -> Optional[float]:
+    """Seconds requested by a `Retry-After` header (delta-seconds or HTTP-date, RFC 7231 7.1.3), or None.
+
+    The result is floored at 0 and capped at MAX_RETRY_AFTER; an unparsable value gives None.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
+    else:
+        import email.utils
+
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:  # the asctime form carries no zone; HTTP dates are always GMT
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        seconds = when.timestamp() - now
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def retry_delay(status: int, retry_after: Optional[str], retry: int, rand: float, now: float) -> Optional[float]:
+    """Delay before retry number `retry` after an HTTP answer with `status`, or None if it must not retry.
+
+    A 5xx retries with the backoff; a 429 or 503 carrying a usable `Retry-After` waits what it asks
+    (capped), but never less than the backoff.
+    """
+    backoff = backoff_delay(retry, rand)
+    if status in RETRY_AFTER_STATUSES:
+        asked = parse_retry_after(retry_after, now)
+        if asked is not None:
+            return max(asked, backoff)
+    if is_retryable_status(status):
+        return backoff
+    return None

@@ -1,0 +1,151 @@
+"""The async client: `AsyncBaseClient` drives the shared call flow over aiohttp.
+
+Sessions: with `session=` the client uses that `aiohttp.ClientSession` for every call and never closes
+it; `async with Client(options) as client:` opens one session for the block and closes it at the end.
+A client with neither opens a short-lived session for each call and closes it before returning, so
+nothing is ever left unclosed (pass a session for connection reuse). aiohttp is imported on first use.
+"""
+
+import asyncio
+import random
+from typing import Any, AsyncIterator, Mapping, Optional, Tuple
+
+from .._base import ClientCore
+from .._flow import Request, Send, call_flow
+from .._pagination import next_page_query
+from .._prepare import CallArgs, CompiledFunction, process_args
+from .._responses import Answer
+from .._tempcreds import createTemporaryCredentials
+from ..client import build_api_class, config
+
+__all__ = ["AsyncBaseClient", "config", "createApiClient", "createSession", "createTemporaryCredentials"]
+
+_aiohttp: Any = None
+_yarl_url: Any = None
+
+
+def _load_aiohttp() -> Any:
+    global _aiohttp, _yarl_url
+    if _aiohttp is None:
+        import aiohttp
+        import yarl
+
+        _yarl_url = yarl.URL
+        _aiohttp = aiohttp
+    return _aiohttp
+
+
+def createSession(*args: Any, loop: Any = None, **kwargs: Any) -> Any:
+    """A new `aiohttp.ClientSession` (the obsolete `loop=` argument is accepted and ignored)."""
+    return _load_aiohttp().ClientSession(*args, **kwargs)
+
+
+class AsyncBaseClient(ClientCore):
+    """Base of the generated async clients (`taskcluster.aio.<Service>`)."""
+
+    def __init__(self, options: Optional[Mapping[str, Any]] = None, session: Any = None) -> None:
+        super().__init__(options)
+        self.session = session
+        self._owns_session = False
+        self._timeout: Any = None
+
+    async def __aenter__(self) -> "AsyncBaseClient":
+        if self.session is None:
+            self.session = createSession()
+            self._owns_session = True
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the session if this client opened it (`async with`); a session passed in stays open."""
+        if self._owns_session and self.session is not None:
+            await self.session.close()
+            self.session = None
+            self._owns_session = False
+
+    async def _apiCall(
+        self,
+        name: str,
+        args: Tuple[Any, ...],
+        named: Tuple[Any, ...],
+        payload: Any,
+        query: Optional[Mapping[str, Any]],
+        params: Optional[Mapping[str, Any]],
+        extra: Mapping[str, Any],
+    ) -> Any:
+        fn = self._functions[name]
+        call = process_args(fn, args, named, payload, query, params, extra)
+        if call.pagination_handler is not None:
+            handler = call.pagination_handler
+            async for page in self._iter_pages(fn, call):
+                outcome = handler(page)
+                if asyncio.iscoroutine(outcome):
+                    await outcome
+            return None
+        return await self._send(self._prepare(fn, call))
+
+    async def _send(self, request: Request) -> Any:
+        session = self.session
+        if session is None:
+            async with createSession() as own_session:
+                return await self._drive(own_session, request)
+        return await self._drive(session, request)
+
+    async def _drive(self, session: Any, request: Request) -> Any:
+        aiohttp = _aiohttp if _aiohttp is not None else _load_aiohttp()
+        if self._timeout is None:
+            connect, read = self._opts.timeout
+            self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+        flow = call_flow(request, self._signer, self._opts.max_retries, random.random)
+        action = next(flow)
+        while True:
+            if action.__class__ is Send:
+                try:
+                    async with session.request(
+                        action.method,
+                        _yarl_url(action.url, encoded=True),
+                        data=action.body,
+                        headers=action.headers,
+                        timeout=self._timeout,
+                        allow_redirects=False,
+                        skip_auto_headers=("Content-Type",),
+                        compress=False,
+                    ) as response:
+                        body = await response.read()
+                        outcome: Any = Answer(response.status, response.headers, body, response)
+                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    outcome = exc
+            else:
+                await asyncio.sleep(action.seconds)
+                outcome = None
+            try:
+                action = flow.send(outcome)
+            except StopIteration as stop:
+                return stop.value
+
+    async def _iter_pages(self, fn: CompiledFunction, call: CallArgs) -> AsyncIterator[Any]:
+        query = call.query
+        while True:
+            page = await self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
+            yield page
+            query = next_page_query(query, page)
+            if query is None:
+                return
+
+    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
+        fn, call = self._split_call(name, args, kwargs)
+        return self._iter_pages(fn, call)
+
+    async def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
+        fn, call = self._split_call(name, args, kwargs)
+        key = fn.items_key
+        async for page in self._iter_pages(fn, call):
+            for item in page.get(key) or ():
+                yield item
+
+
+def createApiClient(name: str, reference: Mapping[str, Any]) -> type:
+    """Build an async client class from an API reference at run time."""
+    return build_api_class(name, reference, AsyncBaseClient, is_async=True)

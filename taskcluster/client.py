@@ -1,0 +1,227 @@
+"""The sync client: `BaseClient` drives the shared call flow over one `requests.Session` per client.
+
+Also the historical module's public names: `config` (module default options), `createApiClient`,
+`createTemporaryCredentials`. `requests` is imported on the first call, not at import time.
+"""
+
+import logging
+import random
+import time
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
+
+from ._base import ClientCore
+from ._events import topic_exchange  # noqa: F401  (kept importable from here for old code)
+from ._flow import Request, Send, call_flow
+from ._options import DEFAULT_CONFIG
+from ._pagination import next_page_query
+from ._prepare import CallArgs, CompiledFunction, process_args
+from ._responses import Answer
+from ._tempcreds import createTemporaryCredentials
+from .exceptions import TaskclusterFailure
+
+__all__ = ["BaseClient", "config", "createApiClient", "createSession", "createTemporaryCredentials"]
+
+log = logging.getLogger(__name__)
+
+#: Module default options; changing them affects clients created afterwards.
+config = DEFAULT_CONFIG
+_defaultConfig = config
+
+_requests: Any = None
+
+
+def _load_requests() -> Any:
+    global _requests
+    if _requests is None:
+        import requests
+
+        _requests = requests
+    return _requests
+
+
+class BaseClient(ClientCore):
+    """Base of the generated sync clients.
+
+    `session` may be a `requests.Session` to use (and not close); otherwise the client creates one on
+    its first call and keeps it, so connections are reused. `close()` or `with Client(...)` releases it.
+    """
+
+    def __init__(self, options: Optional[Mapping[str, Any]] = None, session: Any = None) -> None:
+        super().__init__(options)
+        self._session = session
+        self._owns_session = False
+
+    @property
+    def session(self) -> Any:
+        """The `requests.Session` this client sends with (created on first use)."""
+        if self._session is None:
+            self._session = _load_requests().Session()
+            self._owns_session = True
+        return self._session
+
+    def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._owns_session and self._session is not None:
+            self._session.close()
+            self._session = None
+            self._owns_session = False
+
+    def __enter__(self) -> "BaseClient":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def _apiCall(
+        self,
+        name: str,
+        args: Tuple[Any, ...],
+        named: Tuple[Any, ...],
+        payload: Any,
+        query: Optional[Mapping[str, Any]],
+        params: Optional[Mapping[str, Any]],
+        extra: Mapping[str, Any],
+    ) -> Any:
+        fn = self._functions[name]
+        call = process_args(fn, args, named, payload, query, params, extra)
+        if call.pagination_handler is not None:
+            for page in self._iter_pages(fn, call):
+                call.pagination_handler(page)
+            return None
+        return self._send(self._prepare(fn, call))
+
+    def _send(self, request: Request) -> Any:
+        session = self._session if self._session is not None else self.session
+        requests = _requests
+        timeout = self._opts.timeout
+        flow = call_flow(request, self._signer, self._opts.max_retries, random.random)
+        action = next(flow)
+        while True:
+            if action.__class__ is Send:
+                try:
+                    response = session.request(
+                        action.method,
+                        action.url,
+                        data=action.body,
+                        headers=action.headers,
+                        timeout=timeout,
+                        allow_redirects=False,
+                    )
+                    outcome: Any = Answer(response.status_code, response.headers, response.content, response)
+                except requests.RequestException as exc:
+                    outcome = exc
+            else:
+                time.sleep(action.seconds)
+                outcome = None
+            try:
+                action = flow.send(outcome)
+            except StopIteration as stop:
+                return stop.value
+
+    def _iter_pages(self, fn: CompiledFunction, call: CallArgs) -> Iterator[Any]:
+        query = call.query
+        while True:
+            page = self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
+            yield page
+            query = next_page_query(query, page)
+            if query is None:
+                return
+
+    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
+        fn, call = self._split_call(name, args, kwargs)
+        return self._iter_pages(fn, call)
+
+    def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
+        fn, call = self._split_call(name, args, kwargs)
+        key = fn.items_key
+        for page in self._iter_pages(fn, call):
+            yield from page.get(key) or ()
+
+
+def _api_method(name: str, is_async: bool) -> Callable[..., Any]:
+    if is_async:
+
+        async def async_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            fn = self._functions[name]
+            named = tuple(kwargs.pop(arg, None) for arg in fn.args)
+            payload, query, params = kwargs.pop("payload", None), kwargs.pop("query", None), kwargs.pop("params", None)
+            return await self._apiCall(name, args, named, payload, query, params, kwargs)
+
+        return async_method
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        fn = self._functions[name]
+        named = tuple(kwargs.pop(arg, None) for arg in fn.args)
+        payload, query, params = kwargs.pop("payload", None), kwargs.pop("query", None), kwargs.pop("params", None)
+        return self._apiCall(name, args, named, payload, query, params, kwargs)
+
+    return method
+
+
+def _exchange_method(name: str) -> Callable[..., Dict[str, str]]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Dict[str, str]:
+        return self._topicExchange(name, args, kwargs)
+
+    return method
+
+
+def build_api_class(name: str, reference: Mapping[str, Any], base: type, is_async: bool) -> type:
+    """A client class built at run time from an API reference (functions and/or topic exchanges)."""
+    if not isinstance(reference, Mapping) or not isinstance(reference.get("entries"), list):
+        raise TaskclusterFailure(
+            "createApiClient(%r, reference): reference must be a dict with an 'entries' list" % name
+        )
+    attrs: Dict[str, Any] = {
+        "classOptions": {"exchangePrefix": reference["exchangePrefix"]} if reference.get("exchangePrefix") else {},
+        "serviceName": reference.get("serviceName", ""),
+        "apiVersion": reference.get("apiVersion", "v1"),
+        "funcinfo": {},
+        "exchangeinfo": {},
+        "paginated": {},
+        "__doc__": reference.get("description") or reference.get("title"),
+    }
+    for entry in reference["entries"]:
+        entry_name = entry.get("name")
+        if entry.get("type") == "function":
+            info = {
+                key: entry[key]
+                for key in ("args", "method", "name", "route", "query", "input", "output", "scopes")
+                if key in entry
+            }
+            info["stability"] = entry.get("stability", "stable")
+            info.setdefault("args", [])
+            info.setdefault("query", [])
+            attrs["funcinfo"][entry_name] = info
+            method = _api_method(entry_name, is_async)
+        elif entry.get("type") == "topic-exchange":
+            attrs["exchangeinfo"][entry_name] = dict(entry)
+            method = _exchange_method(entry_name)
+        else:
+            raise TaskclusterFailure(
+                "createApiClient(%r): entry %r has unknown type %r" % (name, entry_name, entry.get("type"))
+            )
+        method.__name__ = method.__qualname__ = entry_name
+        method.__doc__ = "%s\n\n%s" % (entry.get("title", entry_name), entry.get("description", ""))
+        attrs[entry_name] = method
+    return type(name, (base,), attrs)
+
+
+def createApiClient(name: str, reference: Mapping[str, Any]) -> type:
+    """Build a sync client class from an API reference at run time (as the historical client did)."""
+    return build_api_class(name, reference, BaseClient, is_async=False)
+
+
+def createSession(*args: Any, **kwargs: Any) -> Any:
+    """A new `requests.Session`, for passing to several clients as `session=` so they share connections."""
+    return _load_requests().Session(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    """`from taskcluster import client; client.QueueEvents(...)`: service classes are reachable here too."""
+    from .generated._registry import SERVICES
+
+    if name in SERVICES:
+        import importlib
+
+        return getattr(importlib.import_module("taskcluster.generated." + SERVICES[name]), name)
+    raise AttributeError("module 'taskcluster.client' has no attribute %r" % name)

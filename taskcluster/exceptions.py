@@ -1,0 +1,97 @@
+"""Exceptions raised by the client.
+
+    TaskclusterFailure                  anything the client refuses or cannot complete
+     +-- TaskclusterRestFailure         the service answered with an error status
+     +-- TaskclusterAuthFailure         bad credentials (HTTP 401, or unusable credentials given to us)
+     +-- TaskclusterConnectionError     no usable answer: refused, dropped, timed out
+     +-- TaskclusterTopicExchangeFailure  a routing-key pattern could not be built
+     +-- TaskclusterArtifactError       an artifact cannot be fetched (kept for compatibility)
+     +-- ObjectHashVerificationError    downloaded data did not match its hashes (kept for compatibility)
+
+The constructors and attributes are those of the historical client, so programs that build or
+catch these keep working; every class pickles (for multiprocessing).
+"""
+
+from typing import Any, Dict, Optional
+
+__all__ = [
+    "TaskclusterFailure",
+    "TaskclusterRestFailure",
+    "TaskclusterAuthFailure",
+    "TaskclusterConnectionError",
+    "TaskclusterTopicExchangeFailure",
+    "TaskclusterArtifactError",
+    "ObjectHashVerificationError",
+]
+
+
+class TaskclusterFailure(Exception):
+    """Base class of every error the client raises on purpose."""
+
+
+class TaskclusterRestFailure(TaskclusterFailure):
+    """The service answered with an error status; `status_code` and the parsed `body` tell which."""
+
+    def __init__(
+        self,
+        msg: str,
+        superExc: Optional[BaseException],
+        status_code: int = 500,
+        body: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__(msg)
+        self.superExc = superExc
+        self.status_code = status_code
+        self.body = {} if body is None else body
+
+    def __reduce__(self) -> Any:
+        return (self.__class__, (self.args[0], self.superExc, self.status_code, self.body))
+
+
+class TaskclusterAuthFailure(TaskclusterFailure):
+    """Authentication failed (HTTP 401) or the credentials given to the client are unusable."""
+
+    def __init__(
+        self,
+        msg: str,
+        superExc: Optional[BaseException] = None,
+        status_code: int = 500,
+        body: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__(msg)
+        self.superExc = superExc
+        self.status_code = status_code
+        self.body = {} if body is None else body
+
+    def __reduce__(self) -> Any:
+        return (self.__class__, (self.args[0], self.superExc, self.status_code, self.body))
+
+
+class TaskclusterConnectionError(TaskclusterFailure):
+    """No usable answer after every retry: connection refused or dropped, or a timeout."""
+
+    def __init__(self, msg: str, superExc: Optional[BaseException] = None) -> None:
+        super().__init__(msg)
+        self.superExc = superExc
+
+    def __reduce__(self) -> Any:
+        return (self.__class__, (self.args[0], self.superExc))
+
+
+class TaskclusterTopicExchangeFailure(TaskclusterFailure):
+    """A routing-key pattern for a pulse exchange could not be built from the given values."""
+
+
+class TaskclusterArtifactError(TaskclusterFailure):
+    """An artifact cannot be fetched; `reason` says why."""
+
+    def __init__(self, message: str, reason: Any) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self) -> Any:
+        return (self.__class__, (self.args[0], self.reason))
+
+
+class ObjectHashVerificationError(TaskclusterFailure):
+    """Downloaded data did not match the hashes the service recorded."""

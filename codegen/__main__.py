@@ -1,0 +1,94 @@
+"""Command line of the generator.
+
+    python -m codegen [--manifest apis.json] [--out DIR]          generate (write) every file
+    python -m codegen --check [--manifest apis.json] [--out DIR]  compare with disk, write nothing
+    python -m codegen refresh --from DIR_OR_URL [--manifest apis.json]
+
+Exit status: 0 on success, 1 when the manifest is invalid or (``--check``) files are out of
+date, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+from . import manifest, refresh, render
+
+__all__ = ["main"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MANIFEST = REPO_ROOT / "apis.json"
+
+
+def _display(path: Path) -> str:
+    """How a path is named in messages: relative to the working directory when possible."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m codegen",
+        description="Generate the taskcluster SDK's client classes and reference docs from apis.json.",
+    )
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="the manifest (default: apis.json)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT, help="the repository root to write into")
+    parser.add_argument("--check", action="store_true", help="compare with disk instead of writing; exit 1 if stale")
+    commands = parser.add_subparsers(dest="command", metavar="{refresh}")
+    ref = commands.add_parser("refresh", help="update apis.json from a deployment's references")
+    ref.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="a directory holding references/<service>/<version>/{api,exchanges}.json, or a root URL",
+    )
+    # SUPPRESS: without it the sub-command's default would override `--manifest X refresh ...`
+    ref.add_argument("--manifest", type=Path, default=argparse.SUPPRESS, help="the manifest (default: apis.json)")
+    return parser
+
+
+def generate(manifest_path: Path, out_dir: Path, check_only: bool, out: TextIO, err: TextIO) -> int:
+    source = _display(manifest_path)
+    try:
+        api = manifest.load(manifest_path, source)
+    except manifest.ManifestInvalid as exc:
+        for error in exc.errors:
+            print(error, file=err)
+        print(f"{len(exc.errors)} error(s) in {source}; nothing written", file=err)
+        return 1
+    files = render.render(api)
+    if check_only:
+        problems = render.check(files, out_dir)
+        for problem in problems:
+            print(problem, file=err)
+        if problems:
+            print(f"{len(problems)} generated file(s) out of date; run `python -m codegen`", file=err)
+            return 1
+        print(f"{len(files)} generated files up to date", file=out)
+        return 0
+    result = render.write(files, out_dir)
+    for name in result["written"]:
+        print(f"wrote {name}", file=out)
+    for name in result["removed"]:
+        print(f"removed {name}", file=out)
+    print(
+        f"{len(files)} files generated: {len(result['written'])} written, {len(result['removed'])} removed",
+        file=out,
+    )
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "refresh":
+        return refresh.main(args.manifest, args.source, out=out, err=err, source_name=_display(args.manifest))
+    return generate(args.manifest, args.out, args.check, out, err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""`python -m codegen refresh --from DIR`: facts come from the deployment's references,
+descriptions and pageItems stay ours, new entries are added and reported, vanished ones
+are deprecated, and a refresh from the same facts changes nothing."""
+
+import copy
+import functools
+import http.server
+import json
+import threading
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from codegen import manifest
+
+UPSTREAM_PROSE = "Upstream prose that must not replace ours."
+
+
+def upstream_reference(cls: Dict[str, Any]) -> Dict[str, Any]:
+    """What a deployment would serve for one of our classes: the same facts, its own prose,
+    plus the fields it has and we do not keep (category, routing-key summaries)."""
+    ref = copy.deepcopy(cls["reference"])
+    ref["description"] = UPSTREAM_PROSE
+    for entry in ref["entries"]:
+        entry["description"] = UPSTREAM_PROSE
+        entry.pop("pageItems", None)
+        if entry["type"] == "function":
+            entry["category"] = "Widgets"
+        for key in entry.get("routingKey", []):
+            key["summary"] = "What this part of the key means."
+    return ref
+
+
+def write_references(root: Path, references: List[Dict[str, Any]], schemas: Dict[str, Any] = None) -> Path:
+    paths = []
+    for ref in references:
+        kind = "exchanges" if "exchangePrefix" in ref else "api"
+        rel = f"references/{ref['serviceName']}/{ref['apiVersion']}/{kind}.json"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(json.dumps(ref, indent=1, sort_keys=True))
+        paths.append("/" + rel)
+    (root / "references/manifest.json").write_text(json.dumps({"references": sorted(paths)}))
+    for rel, schema in (schemas or {}).items():
+        (root / "schemas" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "schemas" / rel).write_text(json.dumps(schema))
+    return root
+
+
+@pytest.fixture
+def ours(small):
+    """Our manifest, with a non-ASCII description to prove the formatting is kept."""
+    small["Widgets"]["reference"]["entries"][0]["description"] = "Answers when the service is up — naïvely."
+    return small
+
+
+def refs_of(data):
+    return [upstream_reference(data["Widgets"]), upstream_reference(data["WidgetsEvents"])]
+
+
+def test_refresh_from_the_same_facts_changes_nothing(ours, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    before = path.read_bytes()
+    source = write_references(tmp_path / "deployment", refs_of(ours))
+    status, out, err = run("refresh", "--from", str(source), "--manifest", str(path))
+    assert (status, err) == (0, "")
+    assert "is up to date" in out
+    assert path.read_bytes() == before
+
+
+def test_refresh_updates_facts_and_keeps_descriptions(ours, find, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    api, events = refs_of(ours)
+    create = find({"C": {"reference": api}}, "C", "createWidget")
+    create.update(title="Create A Widget", route="/widgets/<widgetId>/<partId>", scopes="widgets:create")
+    create.pop("output")
+    api["entries"] = [e for e in api["entries"] if e["name"] != "ping"]  # gone from the deployment
+    api["entries"].append(
+        {
+            "type": "function",
+            "name": "listParts",
+            "title": "List Parts",
+            "description": UPSTREAM_PROSE,
+            "category": "Parts",
+            "stability": "experimental",
+            "method": "get",
+            "route": "/widgets/<widgetId>/parts",
+            "args": ["widgetId"],
+            "query": ["continuationToken"],
+            "output": "v1/part-list.json#",
+        }
+    )
+    schemas = {
+        "widgets/v1/part-list.json": {
+            "type": "object",
+            "properties": {"parts": {"type": "array"}, "continuationToken": {"type": "string"}},
+        }
+    }
+    source = write_references(tmp_path / "deployment", [api, events], schemas)
+
+    status, out, err = run("refresh", "--from", str(source), "--manifest", str(path))
+
+    assert status == 0, err
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert path.read_text(encoding="utf-8") == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    created = find(data, "Widgets", "createWidget")
+    assert created == {
+        "type": "function",
+        "name": "createWidget",
+        "title": "Create A Widget",
+        "description": "Creates a widget part.",
+        "stability": "experimental",
+        "method": "put",
+        "route": "/widgets/<widgetId>/<partId>",
+        "args": ["widgetId", "partId"],
+        "query": ["dryRun"],
+        "input": "v1/create-widget-request.json#",
+        "scopes": "widgets:create",
+    }
+    assert list(created) == [k for k in created]  # key order: the manifest's own
+    assert find(data, "Widgets", "ping")["stability"] == "deprecated"
+    assert find(data, "Widgets", "ping")["description"] == "Answers when the service is up — naïvely."
+    assert find(data, "Widgets", "listWidgets")["pageItems"] == "widgets"
+    assert find(data, "Widgets", "listParts") == {
+        "type": "function",
+        "name": "listParts",
+        "title": "List Parts",
+        "description": "TODO: describe",
+        "stability": "experimental",
+        "method": "get",
+        "route": "/widgets/<widgetId>/parts",
+        "args": ["widgetId"],
+        "query": ["continuationToken"],
+        "output": "v1/part-list.json#",
+        "pageItems": "parts",
+    }
+    assert data["Widgets"]["reference"]["description"] == ours["Widgets"]["reference"]["description"]
+    assert UPSTREAM_PROSE not in path.read_text(encoding="utf-8")
+    assert "summary" not in path.read_text(encoding="utf-8") and "category" not in path.read_text(encoding="utf-8")
+    lines = out.splitlines()
+    assert "apis.json: Widgets.createWidget: updated output, route, scopes, title" in lines
+    assert "apis.json: Widgets.ping: not served by the deployment: marked deprecated" in lines
+    assert 'apis.json: Widgets.listParts: added (description "TODO: describe")' in lines
+    assert "apis.json: Widgets.listParts: pageItems 'parts' inferred from the output schema; check it" in lines
+    assert manifest.validate(data) == []
+
+
+def test_refresh_exchanges_and_new_services(ours, find, write_manifest, run, tmp_path):
+    exchange = find(ours, "WidgetsEvents", "widgetCreated")
+    exchange["stability"] = "deprecated"  # it had vanished once; the deployment serves it again
+    exchange_order = list(exchange)
+    path = write_manifest(ours)
+    api, events = refs_of(ours)
+    events["entries"][0].pop("stability")
+    events["entries"][0]["routingKey"][1]["required"] = False
+    events["entries"].append(
+        {
+            "type": "topic-exchange",
+            "name": "widgetDeleted",
+            "title": "Widget Deleted",
+            "description": UPSTREAM_PROSE,
+            "exchange": "widget-deleted",
+            "routingKey": [{"name": "widgetId", "multipleWords": False, "required": True, "summary": "id"}],
+        }
+    )
+    gadgets = {
+        "$schema": "/schemas/common/api-reference-v0.json#",
+        "apiVersion": "v1",
+        "serviceName": "gadget-store",
+        "title": "Gadget Store",
+        "description": UPSTREAM_PROSE,
+        "entries": [
+            {
+                "type": "function",
+                "name": "ping",
+                "title": "Ping",
+                "description": UPSTREAM_PROSE,
+                "category": "Ping",
+                "stability": "stable",
+                "method": "get",
+                "route": "/ping",
+                "args": [],
+                "query": [],
+            }
+        ],
+    }
+    source = write_references(tmp_path / "deployment", [api, events, gadgets])
+
+    status, out, err = run("refresh", "--from", str(source), "--manifest", str(path))
+
+    assert status == 0, err
+    data = json.loads(path.read_text(encoding="utf-8"))
+    refreshed = find(data, "WidgetsEvents", "widgetCreated")
+    assert "stability" not in refreshed
+    assert list(refreshed) == [k for k in exchange_order if k != "stability"]
+    assert refreshed["routingKey"][1] == {"name": "widgetId", "multipleWords": False, "required": False}
+    assert refreshed["description"] == "Published when a widget is created."
+    assert find(data, "WidgetsEvents", "widgetDeleted") == {
+        "type": "topic-exchange",
+        "name": "widgetDeleted",
+        "title": "Widget Deleted",
+        "description": "TODO: describe",
+        "exchange": "widget-deleted",
+        "routingKey": [{"name": "widgetId", "multipleWords": False, "required": True}],
+    }
+    assert list(data) == ["GadgetStore", "Widgets", "WidgetsEvents"]  # kept sorted
+    assert data["GadgetStore"]["reference"]["description"] == "TODO: describe"
+    assert data["GadgetStore"]["reference"]["entries"][0]["description"] == "TODO: describe"
+    assert "apis.json: GadgetStore: new class for service 'gadget-store'" in out
+    assert "apis.json: WidgetsEvents.widgetCreated: updated routingKey, stability" in out
+    assert manifest.validate(data) == []
+
+
+def test_vanished_exchange_is_deprecated_in_place(ours, find, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    api, events = refs_of(ours)
+    events["entries"] = []
+    source = write_references(tmp_path / "deployment", [api, events])
+    assert run("refresh", "--from", str(source), "--manifest", str(path))[0] == 0
+    entry = find(json.loads(path.read_text(encoding="utf-8")), "WidgetsEvents", "widgetCreated")
+    assert list(entry)[:7] == ["type", "name", "title", "description", "exchange", "stability", "schema"]
+    assert entry["stability"] == "deprecated"
+
+
+def test_unserved_class_is_left_unchanged_and_reported(ours, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    before = path.read_bytes()
+    source = write_references(tmp_path / "deployment", refs_of(ours)[:1])
+    status, out, _ = run("refresh", "--from", str(source), "--manifest", str(path))
+    assert status == 0
+    assert "apis.json: WidgetsEvents: the source serves no exchanges reference for 'widgets': left unchanged" in out
+    assert path.read_bytes() == before
+
+
+def test_uninferable_page_items_are_reported_and_fail_validation(ours, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    api, events = refs_of(ours)
+    api["entries"].append(
+        dict(api["entries"][2], name="listMore", output="v1/unknown.json#", description=UPSTREAM_PROSE)
+    )
+    source = write_references(tmp_path / "deployment", [api, events])
+    status, out, err = run("refresh", "--from", str(source), "--manifest", str(path))
+    assert status == 1
+    assert "Widgets.listMore: paginated (query has continuationToken): add pageItems by hand" in out
+    assert "Widgets.listMore.pageItems: is required" in err
+    assert "listMore" in path.read_text(encoding="utf-8")  # written, for a human to finish
+
+
+def test_refresh_refuses_an_invalid_manifest(ours, write_manifest, run, tmp_path):
+    ours["Widgets"]["reference"]["entries"][0]["method"] = "fetch"
+    path = write_manifest(ours)
+    before = path.read_bytes()
+    source = write_references(tmp_path / "deployment", refs_of(ours))
+    status, _, err = run("refresh", "--from", str(source), "--manifest", str(path))
+    assert status == 1 and "Widgets.ping.method" in err and "nothing written" in err
+    assert path.read_bytes() == before
+
+
+def test_refresh_without_references(ours, write_manifest, run, tmp_path):
+    status, _, err = run("refresh", "--from", str(tmp_path / "empty"), "--manifest", str(write_manifest(ours)))
+    assert status == 1 and "no references/ directory" in err
+
+
+def test_refresh_from_a_root_url(ours, find, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    api, events = refs_of(ours)
+    api["entries"][0]["title"] = "Ping!"
+    source = write_references(tmp_path / "deployment", [api, events])
+    handler = functools.partial(QuietHandler, directory=str(source))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            status, out, err = run("refresh", "--from", url, "--manifest", str(path))
+        finally:
+            server.shutdown()
+            thread.join()
+    assert status == 0, err
+    assert "Widgets.ping: updated title" in out
+    assert find(json.loads(path.read_text(encoding="utf-8")), "Widgets", "ping")["title"] == "Ping!"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+        pass

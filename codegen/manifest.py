@@ -27,6 +27,7 @@ from .model import (
     ForEach,
     Function,
     IfThen,
+    LegacyArgs,
     Pagination,
     RoutingKeyEntry,
     Scope,
@@ -306,6 +307,16 @@ def _check_function(err: Any, entry: Dict[str, Any]) -> None:
         err("pageItems", f"is required because query has {PAGINATION_TOKEN} (name the response's list of items)")
     if not paginated and "pageItems" in entry:
         err("pageItems", f"is only allowed when query has {PAGINATION_TOKEN}")
+    legacy = entry.get("legacyArgs")
+    if legacy is not None:
+        if legacy["into"] not in args:
+            err("legacyArgs.into", f"{legacy['into']!r} is not one of the route arguments {args}")
+        for i, a in enumerate(legacy["args"]):
+            problem = _name_problem(a, "legacy argument")
+            if problem:
+                err(f"legacyArgs.args[{i}]", problem)
+            elif a in args:
+                err(f"legacyArgs.args[{i}]", f"{a!r} is already a route argument")
 
 
 def _check_exchange(err: Any, entry: Dict[str, Any]) -> None:
@@ -426,7 +437,12 @@ def _function(entry: Dict[str, Any]) -> Function:
             items_key=entry["pageItems"],
             limit_param=PAGINATION_LIMIT if PAGINATION_LIMIT in query else None,
         )
+    legacy = entry.get("legacyArgs")
+    legacy_args = None
+    if legacy is not None:
+        legacy_args = LegacyArgs(args=tuple(legacy["args"]), target=legacy["into"], separator=legacy["separator"])
     return Function(
+        legacy_args=legacy_args,
         name=entry["name"],
         title=entry["title"],
         description=entry["description"],

@@ -125,6 +125,19 @@ class Pagination:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LegacyArgs:
+    """An older form of a path parameter: several arguments joined into one.
+
+    Calls written for the older API (e.g. ``provisionerId, workerType``) keep working: the client
+    joins their values with ``separator`` into ``target`` (e.g. ``workerPoolId``).
+    """
+
+    args: Tuple[str, ...]
+    target: str
+    separator: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Function:
     """One HTTP endpoint of a service."""
 
@@ -140,9 +153,15 @@ class Function:
     response_schema: Optional[str] = None
     scopes: Optional[ScopeExpression] = None
     pagination: Optional[Pagination] = None
+    legacy_args: Optional[LegacyArgs] = None
 
     def __post_init__(self) -> None:
         _require(is_identifier(self.name), f"function name {self.name!r} is not a Python identifier")
+        if self.legacy_args is not None:
+            _require(
+                self.legacy_args.target in self.path_params,
+                f"{self.name}: legacy arguments join into {self.legacy_args.target!r}, which is not a path parameter",
+            )
         _require(self.http_method in HTTP_METHODS, f"{self.name}: unknown HTTP method {self.http_method!r}")
         _require(self.stability in STABILITIES, f"{self.name}: unknown stability {self.stability!r}")
         _require(

@@ -48,6 +48,7 @@ FUNCTION_ORDER = (
     "output",
     "scopes",
     "pageItems",
+    "legacyArgs",
 )
 EXCHANGE_ORDER = ("type", "name", "title", "description", "exchange", "stability", "schema", "routingKey")
 ROUTING_KEY_ORDER = ("name", "constant", "multipleWords", "required", "maxSize")

@@ -267,6 +267,9 @@ def funcinfo(service: Service) -> Dict[str, Dict[str, Any]]:
             info["output"] = f.response_schema
         if f.scopes is not None:
             info["scopes"] = scopes_json(f.scopes)
+        if f.legacy_args is not None:
+            legacy = f.legacy_args
+            info["legacyArgs"] = {"args": list(legacy.args), "into": legacy.target, "separator": legacy.separator}
         table[f.name] = info
     return table
 

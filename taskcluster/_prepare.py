@@ -20,7 +20,7 @@ _PAGINATION_KEYWORDS = ("paginationHandler", "paginationLimit")
 class CompiledFunction:
     """One API function's table entry, prepared once per class so a call does no parsing."""
 
-    __slots__ = ("name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "entry")
+    __slots__ = ("name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry")
 
     def __init__(self, class_name: str, entry: Mapping[str, Any], items_key: Optional[str] = None) -> None:
         self.name: str = entry["name"]
@@ -31,6 +31,7 @@ class CompiledFunction:
         self.has_input = bool(entry.get("input"))
         self.query: Tuple[str, ...] = tuple(entry.get("query") or ())
         self.items_key = items_key
+        self.legacy: Optional[Mapping[str, Any]] = entry.get("legacyArgs")
         self.entry = entry
         missing = set(self.route.params) ^ set(self.args)
         if missing:
@@ -101,10 +102,11 @@ def process_args(
     given by name. Anything else raises TaskclusterFailure naming the method and its arguments.
     """
     handler = limit = None
+    legacy_names = fn.legacy["args"] if fn.legacy is not None else ()
     if extra:
         if "payload" in extra and not fn.has_input:
             raise TaskclusterFailure("%s takes no payload" % fn.signature())
-        unknown = [key for key in extra if key not in _PAGINATION_KEYWORDS]
+        unknown = [key for key in extra if key not in _PAGINATION_KEYWORDS and key not in legacy_names]
         if unknown:
             accepted = list(fn.args) + (["payload"] if fn.has_input else []) + ["query", "params"]
             raise TaskclusterFailure(
@@ -126,7 +128,7 @@ def process_args(
             raise TaskclusterFailure(
                 "%s: give route arguments either in params or as keyword arguments, not both" % fn.signature()
             )
-        unknown = [key for key in params if key not in fn.args]
+        unknown = [key for key in params if key not in fn.args and key not in legacy_names]
         if unknown:
             raise TaskclusterFailure(
                 "%s: params has unknown route argument(s) %s" % (fn.signature(), ", ".join(map(repr, sorted(unknown))))
@@ -137,6 +139,8 @@ def process_args(
         if given:
             by_name = given
 
+    if fn.legacy is not None:
+        args, by_name, extra = _legacy_form(fn, args, by_name, payload, extra)
     nargs = len(fn.args)
     unnamed = nargs - (len(by_name) if by_name else 0)
     if fn.has_input and payload is None and len(args) == unnamed + 1 and allow_payload:
@@ -167,6 +171,44 @@ def process_args(
         query = dict(query or {})
         query["limit"] = limit
     return CallArgs(values, payload, query, handler, limit)
+
+
+def _legacy_form(
+    fn: CompiledFunction,
+    args: Tuple[Any, ...],
+    by_name: Optional[Dict[str, Any]],
+    payload: Any,
+    extra: Mapping[str, Any],
+) -> Tuple[Tuple[Any, ...], Optional[Dict[str, Any]], Mapping[str, Any]]:
+    """Accept an older signature whose arguments the current route joins into one (e.g. provisionerId and
+    workerType into taskQueueId), given by name or positionally."""
+    legacy = fn.legacy
+    assert legacy is not None
+    names, target, separator = legacy["args"], legacy["into"], legacy["separator"]
+    source: Mapping[str, Any] = by_name or {}
+    named_legacy = [name for name in names if name in extra or name in source]
+    if named_legacy:
+        values = {**source, **extra}
+        missing = [name for name in names if values.get(name) is None]
+        if missing:
+            raise TaskclusterFailure(
+                "%s: the older form needs all of %s; missing %s"
+                % (fn.signature(), ", ".join(names), ", ".join(missing))
+            )
+        joined = separator.join(_route_value(fn, name, values[name]) for name in names)
+        by_name = {key: value for key, value in source.items() if key not in names}
+        by_name[target] = joined
+        return args, by_name, {key: value for key, value in extra.items() if key not in names}
+    if by_name and target in by_name:
+        return args, by_name, extra
+    unnamed = len(fn.args) - (len(by_name) if by_name else 0)
+    current = unnamed + (1 if fn.has_input and payload is None else 0)
+    if len(args) != current and len(args) == current + len(names) - 1:
+        position = [name for name in fn.args if not by_name or name not in by_name].index(target)
+        parts = args[position : position + len(names)]
+        joined = separator.join(_route_value(fn, name, value) for name, value in zip(names, parts))
+        args = args[:position] + (joined,) + args[position + len(names) :]
+    return args, by_name, extra
 
 
 def split_kwargs(

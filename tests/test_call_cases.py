@@ -291,3 +291,30 @@ def test_page_and_item_iterators(driver, server, options):
     pages = driver.collect("Queue", options, "listTaskGroup", "pages", "G", query={"limit": 2})
     assert [p.get("continuationToken") for p in pages] == ["c1", "c/2", None]
     assert len(server.requests) == 6
+
+
+# ---- older signatures kept working ---------------------------------------------------------------
+
+LEGACY = [
+    ("positional", ("prov", "wt", {"tasks": 1}), {}),
+    ("payload-then-kwargs", ({"tasks": 1},), {"provisionerId": "prov", "workerType": "wt"}),
+    ("params", (), {"payload": {"tasks": 1}, "params": {"provisionerId": "prov", "workerType": "wt"}}),
+    ("positional-with-payload-kw", ("prov", "wt"), {"payload": {"tasks": 1}}),
+    ("current form", ("prov/wt", {"tasks": 1}), {}),
+    ("current form by name", ({"tasks": 1},), {"taskQueueId": "prov/wt"}),
+]
+
+
+@pytest.mark.parametrize("label,args,kwargs", LEGACY, ids=[c[0] for c in LEGACY])
+def test_claim_work_accepts_the_older_provisioner_and_worker_type_form(driver, server, options, label, args, kwargs):
+    driver.call("Queue", options, "claimWork", *args, **kwargs)
+    assert paths(server) == ["/api/queue/v1/claim-work/prov%2Fwt"]
+    assert_all_verified(server)
+
+
+def test_older_form_without_payload_and_half_given_names(driver, server, options):
+    driver.call("PurgeCache", options, "purgeRequests", "prov", "wt")
+    assert paths(server) == ["/api/purge-cache/v1/purge-cache/prov%2Fwt"]
+    with pytest.raises(TaskclusterFailure) as info:
+        driver.call("PurgeCache", options, "purgeRequests", provisionerId="prov")
+    assert "missing workerType" in str(info.value)

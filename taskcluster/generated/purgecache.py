@@ -63,6 +63,11 @@ class PurgeCache(BaseClient):
         "purgeCache": {
             "args": ["workerPoolId"],
             "input": "v1/purge-cache-request.json#",
+            "legacyArgs": {
+                "args": ["provisionerId", "workerType"],
+                "into": "workerPoolId",
+                "separator": "/",
+            },
             "method": "post",
             "name": "purgeCache",
             "query": [],
@@ -72,6 +77,11 @@ class PurgeCache(BaseClient):
         },
         "purgeRequests": {
             "args": ["workerPoolId"],
+            "legacyArgs": {
+                "args": ["provisionerId", "workerType"],
+                "into": "workerPoolId",
+                "separator": "/",
+            },
             "method": "get",
             "name": "purgeRequests",
             "output": "v1/purge-cache-request-list.json#",
@@ -249,6 +259,9 @@ class PurgeCache(BaseClient):
         Returns:
             The response body, if any (the service declares no output schema).
 
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``workerPoolId``; their values are joined with ``/``.
+
         Request: ``POST /purge-cache/<workerPoolId>``
         Input schema: ``v1/purge-cache-request.json#``
         Stability: ``stable``
@@ -287,6 +300,9 @@ class PurgeCache(BaseClient):
 
         Returns:
             The response body (parsed JSON), matching the output schema.
+
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``workerPoolId``; their values are joined with ``/``.
 
         Request: ``GET /purge-cache/<workerPoolId>``
         Output schema: ``v1/purge-cache-request-list.json#``

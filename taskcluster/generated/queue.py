@@ -123,6 +123,11 @@ class Queue(BaseClient):
         "claimWork": {
             "args": ["taskQueueId"],
             "input": "v1/claim-work-request.json#",
+            "legacyArgs": {
+                "args": ["provisionerId", "workerType"],
+                "into": "taskQueueId",
+                "separator": "/",
+            },
             "method": "post",
             "name": "claimWork",
             "output": "v1/claim-work-response.json#",
@@ -552,6 +557,11 @@ class Queue(BaseClient):
         },
         "pendingTasks": {
             "args": ["taskQueueId"],
+            "legacyArgs": {
+                "args": ["provisionerId", "workerType"],
+                "into": "taskQueueId",
+                "separator": "/",
+            },
             "method": "get",
             "name": "pendingTasks",
             "output": "v1/pending-tasks-response.json#",
@@ -1085,6 +1095,9 @@ class Queue(BaseClient):
 
         Returns:
             The response body (parsed JSON), matching the output schema.
+
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``taskQueueId``; their values are joined with ``/``.
 
         Request: ``POST /claim-work/<taskQueueId>``
         Input schema: ``v1/claim-work-request.json#``
@@ -2357,6 +2370,9 @@ class Queue(BaseClient):
 
         Returns:
             The response body (parsed JSON), matching the output schema.
+
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``taskQueueId``; their values are joined with ``/``.
 
         Request: ``GET /pending/<taskQueueId>``
         Output schema: ``v1/pending-tasks-response.json#``

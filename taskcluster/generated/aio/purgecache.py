@@ -188,6 +188,9 @@ class PurgeCache(AsyncBaseClient):
         Returns:
             The response body, if any (the service declares no output schema).
 
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``workerPoolId``; their values are joined with ``/``.
+
         Request: ``POST /purge-cache/<workerPoolId>``
         Input schema: ``v1/purge-cache-request.json#``
         Stability: ``stable``
@@ -226,6 +229,9 @@ class PurgeCache(AsyncBaseClient):
 
         Returns:
             The response body (parsed JSON), matching the output schema.
+
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``workerPoolId``; their values are joined with ``/``.
 
         Request: ``GET /purge-cache/<workerPoolId>``
         Output schema: ``v1/purge-cache-request-list.json#``

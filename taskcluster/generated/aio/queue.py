@@ -357,6 +357,9 @@ class Queue(AsyncBaseClient):
         Returns:
             The response body (parsed JSON), matching the output schema.
 
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``taskQueueId``; their values are joined with ``/``.
+
         Request: ``POST /claim-work/<taskQueueId>``
         Input schema: ``v1/claim-work-request.json#``
         Output schema: ``v1/claim-work-response.json#``
@@ -1637,6 +1640,9 @@ class Queue(AsyncBaseClient):
 
         Returns:
             The response body (parsed JSON), matching the output schema.
+
+        Also accepts the older arguments ``provisionerId, workerType`` (positionally or by name) in place of
+        ``taskQueueId``; their values are joined with ``/``.
 
         Request: ``GET /pending/<taskQueueId>``
         Output schema: ``v1/pending-tasks-response.json#``

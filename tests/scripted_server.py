@@ -66,7 +66,8 @@ STALL = Reply(fault="stall")
 class Recorded:
     """One request as the server saw it, with the result of verifying its Hawk header or bewit."""
 
-    def __init__(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> None:
+    def __init__(self, method: str, path: str, headers: Dict[str, str], body: bytes, peer: Any = None) -> None:
+        self.peer = peer
         self.method = method
         self.path = path
         self.headers = headers
@@ -158,7 +159,7 @@ class ScriptedServer:
             record.hawk_error = "%s: %s" % (type(exc).__name__, exc)
 
     def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        record = Recorded(handler.command, handler.path, dict(handler.headers.items()), body)
+        record = Recorded(handler.command, handler.path, dict(handler.headers.items()), body, handler.client_address)
         self._verify(record, self.root_url + handler.path)
         with self._lock:
             self.requests.append(record)

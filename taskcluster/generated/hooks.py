@@ -513,7 +513,8 @@ class Hooks(BaseClient):
 
         Pagination: a response is one page; its items are under ``lastFires``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``hooks.listLastFires.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /hooks/<hookGroupId>/<hookId>/last-fires``
         Output schema: ``v1/list-lastFires-response.json#``

@@ -285,7 +285,8 @@ class Index(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``index.findTasksAtIndex.items(...)`` for the items or ``.pages(...)``
+        for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``POST /tasks/indexes``
         Input schema: ``v1/list-tasks-at-index.json#``
@@ -427,7 +428,8 @@ class Index(BaseClient):
 
         Pagination: a response is one page; its items are under ``namespaces``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``index.listNamespaces.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /namespaces/<namespace>``
         Output schema: ``v1/list-namespaces-response.json#``
@@ -469,7 +471,8 @@ class Index(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``index.listTasks.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /tasks/<namespace>``
         Output schema: ``v1/list-tasks-response.json#``

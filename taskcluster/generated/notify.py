@@ -382,7 +382,8 @@ class Notify(BaseClient):
 
         Pagination: a response is one page; its items are under ``addresses``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``notify.listDenylist.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /denylist/list``
         Output schema: ``v1/notification-address-list.json#``

@@ -147,7 +147,8 @@ class Pulse(BaseClient):
 
         Pagination: a response is one page; its items are under ``namespaces``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``pulse.listNamespaces.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /namespaces``
         Output schema: ``v1/list-namespaces-response.json#``

@@ -1951,7 +1951,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``artifacts``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listArtifacts.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task/<taskId>/runs/<runId>/artifacts``
         Output schema: ``v1/list-artifacts-response.json#``
@@ -1993,7 +1994,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listClaimedTasks.items(...)`` for the items or ``.pages(...)``
+        for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-queues/<taskQueueId>/claimed``
         Output schema: ``v1/list-claimed-tasks-response.json#``
@@ -2035,7 +2037,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listDependentTasks.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task/<taskId>/dependents``
         Output schema: ``v1/list-dependent-tasks-response.json#``
@@ -2076,7 +2079,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``artifacts``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listLatestArtifacts.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task/<taskId>/artifacts``
         Output schema: ``v1/list-artifacts-response.json#``
@@ -2118,7 +2122,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listPendingTasks.items(...)`` for the items or ``.pages(...)``
+        for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-queues/<taskQueueId>/pending``
         Output schema: ``v1/list-pending-tasks-response.json#``
@@ -2158,7 +2163,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``provisioners``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``queue.listProvisioners.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /provisioners``
         Output schema: ``v1/list-provisioners-response.json#``
@@ -2201,7 +2207,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listTaskGroup.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-group/<taskGroupId>/list``
         Output schema: ``v1/list-task-group-response.json#``
@@ -2239,7 +2246,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``taskQueues``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``queue.listTaskQueues.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-queues``
         Output schema: ``v1/list-taskqueues-response.json#``
@@ -2283,7 +2291,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``workerTypes``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``queue.listWorkerTypes.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /provisioners/<provisionerId>/worker-types``
         Output schema: ``v1/list-workertypes-response.json#``
@@ -2331,7 +2340,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``workers``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listWorkers.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /provisioners/<provisionerId>/worker-types/<workerType>/workers``
         Output schema: ``v1/list-workers-response.json#``
@@ -2815,7 +2825,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``statuses``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.statuses.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``POST /tasks/status``
         Input schema: ``v1/tasks-request.json#``
@@ -2932,7 +2943,8 @@ class Queue(BaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.tasks.items(...)`` for the items or ``.pages(...)`` for whole
+        pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``POST /tasks``
         Input schema: ``v1/tasks-request.json#``

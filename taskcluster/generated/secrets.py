@@ -226,7 +226,8 @@ class Secrets(BaseClient):
 
         Pagination: a response is one page; its items are under ``secrets``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``secrets.list.items(...)`` for the items or ``.pages(...)`` for whole
+        pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /secrets``
         Output schema: ``v1/secret-list.json#``

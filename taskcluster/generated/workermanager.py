@@ -583,7 +583,8 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``providers``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``workerManager.listProviders.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /providers``
         Output schema: ``v1/provider-list.json#``
@@ -627,7 +628,9 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workerPoolErrors``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate
+        ``workerManager.listWorkerPoolErrors.items(...)`` for the items or ``.pages(...)`` for whole pages (one page in
+        memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /worker-pool-errors/<workerPoolId>``
         Output schema: ``v1/worker-pool-error-list.json#``
@@ -671,7 +674,9 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workerPoolLaunchConfigs``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate
+        ``workerManager.listWorkerPoolLaunchConfigs.items(...)`` for the items or ``.pages(...)`` for whole pages (one
+        page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /worker-pool/<workerPoolId>/launch-configs``
         Output schema: ``v1/worker-pool-launch-config-list.json#``
@@ -709,7 +714,8 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workerPools``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``workerManager.listWorkerPools.items(...)``
+        for the items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /worker-pools``
         Output schema: ``v1/worker-pool-list.json#``
@@ -747,7 +753,9 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workerPoolsStats``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate
+        ``workerManager.listWorkerPoolsStats.items(...)`` for the items or ``.pages(...)`` for whole pages (one page in
+        memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /worker-pools/stats``
         Output schema: ``v1/worker-pool-list-stats.json#``
@@ -795,7 +803,8 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workers``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``workerManager.listWorkers.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /provisioners/<provisionerId>/worker-types/<workerType>/workers``
         Output schema: ``v1/list-workers-response.json#``
@@ -841,7 +850,8 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workers``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``workerManager.listWorkersForWorkerGroup.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /workers/<workerPoolId>/<workerGroup>``
         Output schema: ``v1/worker-list.json#``
@@ -893,7 +903,8 @@ class WorkerManager(BaseClient):
 
         Pagination: a response is one page; its items are under ``workers``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``workerManager.listWorkersForWorkerPool.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /workers/<workerPoolId>``
         Output schema: ``v1/worker-list.json#``

@@ -231,7 +231,8 @@ class Auth(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``containers``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page, or let the
-        client follow the pages with ``paginationHandler=``.
+        client follow the pages: iterate ``auth.azureContainers.items(...)`` for the items or ``.pages(...)`` for whole
+        pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /azure/<account>/containers``
         Output schema: ``v1/azure-container-list-response.json#``
@@ -321,8 +322,9 @@ class Auth(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Pagination: a response is one page; its items are under ``tables``. While it carries a ``continuationToken``,
-        pass that back as ``query={"continuationToken": ...}`` to get the next page, or let the client follow the pages
-        with ``paginationHandler=``.
+        pass that back as ``query={"continuationToken": ...}`` to get the next page, or let the client follow the pages:
+        iterate ``auth.azureTables.items(...)`` for the items or ``.pages(...)`` for whole pages (``async for``, one
+        page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /azure/<account>/tables``
         Output schema: ``v1/azure-table-list-response.json#``
@@ -782,7 +784,9 @@ class Auth(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``auditHistory``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``auth.getEntityHistory.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass
+        ``paginationHandler=``.
 
         Request: ``GET /audit/<entityType>/<entityId>``
         Output schema: ``v1/get-entity-history-response.json#``
@@ -927,7 +931,9 @@ class Auth(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``auditHistory``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``auth.listAuditHistory.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass
+        ``paginationHandler=``.
 
         Request: ``GET /clients/<clientId>/audit``
         Output schema: ``v1/get-entity-history-response.json#``
@@ -965,7 +971,8 @@ class Auth(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``clients``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``auth.listClients.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /clients/``
         Output schema: ``v1/list-clients-response.json#``
@@ -1003,7 +1010,8 @@ class Auth(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``roleIds``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``auth.listRoleIds.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /roleids/``
         Output schema: ``v1/list-role-ids-response.json#``
@@ -1074,7 +1082,8 @@ class Auth(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``roles``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``auth.listRoles2.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /roles2/``
         Output schema: ``v1/list-roles2-response.json#``

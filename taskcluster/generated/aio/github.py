@@ -103,7 +103,8 @@ class Github(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``builds``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``github.builds.items(...)`` for the items or ``.pages(...)`` for whole
+        pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /builds``
         Output schema: ``v1/build-list.json#``

@@ -59,7 +59,8 @@ class PurgeCache(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``requests``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``purgeCache.allPurgeRequests.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /purge-cache/list``
         Output schema: ``v1/all-purge-cache-request-list.json#``

@@ -1221,7 +1221,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``artifacts``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listArtifacts.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task/<taskId>/runs/<runId>/artifacts``
         Output schema: ``v1/list-artifacts-response.json#``
@@ -1263,7 +1264,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listClaimedTasks.items(...)`` for the items or ``.pages(...)``
+        for whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-queues/<taskQueueId>/claimed``
         Output schema: ``v1/list-claimed-tasks-response.json#``
@@ -1305,7 +1307,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listDependentTasks.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task/<taskId>/dependents``
         Output schema: ``v1/list-dependent-tasks-response.json#``
@@ -1346,7 +1349,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``artifacts``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listLatestArtifacts.items(...)`` for the items or
+        ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task/<taskId>/artifacts``
         Output schema: ``v1/list-artifacts-response.json#``
@@ -1388,7 +1392,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listPendingTasks.items(...)`` for the items or ``.pages(...)``
+        for whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-queues/<taskQueueId>/pending``
         Output schema: ``v1/list-pending-tasks-response.json#``
@@ -1428,7 +1433,9 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``provisioners``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``queue.listProvisioners.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass
+        ``paginationHandler=``.
 
         Request: ``GET /provisioners``
         Output schema: ``v1/list-provisioners-response.json#``
@@ -1471,7 +1478,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listTaskGroup.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /task-group/<taskGroupId>/list``
         Output schema: ``v1/list-task-group-response.json#``
@@ -1509,7 +1517,9 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``taskQueues``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``queue.listTaskQueues.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass
+        ``paginationHandler=``.
 
         Request: ``GET /task-queues``
         Output schema: ``v1/list-taskqueues-response.json#``
@@ -1553,7 +1563,9 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``workerTypes``. While it carries a
         ``continuationToken``, pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit``
-        bounds the page size), or let the client follow the pages with ``paginationHandler=``.
+        bounds the page size), or let the client follow the pages: iterate ``queue.listWorkerTypes.items(...)`` for the
+        items or ``.pages(...)`` for whole pages (``async for``, one page in memory at a time), or pass
+        ``paginationHandler=``.
 
         Request: ``GET /provisioners/<provisionerId>/worker-types``
         Output schema: ``v1/list-workertypes-response.json#``
@@ -1601,7 +1613,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``workers``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.listWorkers.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /provisioners/<provisionerId>/worker-types/<workerType>/workers``
         Output schema: ``v1/list-workers-response.json#``
@@ -2085,7 +2098,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``statuses``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.statuses.items(...)`` for the items or ``.pages(...)`` for
+        whole pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``POST /tasks/status``
         Input schema: ``v1/tasks-request.json#``
@@ -2202,7 +2216,8 @@ class Queue(AsyncBaseClient):
 
         Pagination: a response is one page; its items are under ``tasks``. While it carries a ``continuationToken``,
         pass that back as ``query={"continuationToken": ...}`` to get the next page (``limit`` bounds the page size), or
-        let the client follow the pages with ``paginationHandler=``.
+        let the client follow the pages: iterate ``queue.tasks.items(...)`` for the items or ``.pages(...)`` for whole
+        pages (``async for``, one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``POST /tasks``
         Input schema: ``v1/tasks-request.json#``

@@ -35,9 +35,14 @@ def backoff_delay(retry: int, rand: float) -> float:
     return min(delay, MAX_DELAY)
 
 
+#: Server errors that say the request can never succeed as sent, so retrying only adds delay.
+PERMANENT_SERVER_ERRORS = frozenset((501, 505))
+
+
 def is_retryable_status(status: int) -> bool:
-    """Server errors retry; 429 retries only when it says when (see `retry_delay`); other 4xx never do."""
-    return 500 <= status <= 599
+    """Server errors retry (but not 501/505, which are permanent); 429 retries only when it says when (see
+    `retry_delay`); other 4xx never do."""
+    return 500 <= status <= 599 and status not in PERMANENT_SERVER_ERRORS
 
 
 def parse_retry_after(value: Optional[str], now: float) -> Optional[float]:

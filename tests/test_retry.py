@@ -64,7 +64,7 @@ def test_backoff_huge_retry_number_still_capped():
 # -- is_retryable_status / retry_delay -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 599])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 599])
 def test_5xx_retry_with_the_backoff(status):
     assert is_retryable_status(status)
     assert retry_delay(status, None, 1, 0.5, 0.0) == pytest.approx(0.1)
@@ -73,6 +73,12 @@ def test_5xx_retry_with_the_backoff(status):
 
 @pytest.mark.parametrize("status", [200, 204, 303, 400, 401, 403, 404, 409, 410, 424, 499, 600])
 def test_non_5xx_never_retry(status):
+    assert not is_retryable_status(status)
+    assert retry_delay(status, None, 1, 0.5, 0.0) is None
+
+
+@pytest.mark.parametrize("status", [501, 505])
+def test_permanent_server_errors_do_not_retry(status):
     assert not is_retryable_status(status)
     assert retry_delay(status, None, 1, 0.5, 0.0) is None
 
@@ -116,7 +122,7 @@ def test_500_ignores_retry_after():
 
 
 @given(
-    status=st.integers(500, 599),
+    status=st.integers(500, 599).filter(lambda s: s not in (501, 505)),
     retry=st.integers(1, 1000),
     rand=st.floats(0.0, 1.0, exclude_max=True),
     now=st.floats(0.0, 4e9),

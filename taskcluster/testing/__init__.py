@@ -1,0 +1,31 @@
+"""A local Taskcluster deployment for tests: a real HTTP server on 127.0.0.1 with SQLite state.
+
+    from taskcluster.testing import LocalDeployment
+
+    with LocalDeployment() as tc:
+        queue = taskcluster.Queue(tc.options())
+
+`AsyncLocalDeployment` is the same in the running event loop (``async with``). The pytest plugin
+(`taskcluster.testing.pytest_plugin`, enabled automatically when the package is installed) provides the
+``taskcluster_deployment`` fixture; ``python -m taskcluster.testing serve`` runs one by hand.
+See docs/local-deployment.md.
+
+Names load lazily: importing this package does not import aiohttp.
+"""
+
+import importlib
+from typing import Any, List
+
+__all__ = ["DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        value = getattr(importlib.import_module(".server", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError("module 'taskcluster.testing' has no attribute %r" % name)
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))

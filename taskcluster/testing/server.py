@@ -1,0 +1,586 @@
+"""The local deployment: an aiohttp.web server on 127.0.0.1 serving ``<rootUrl>/api/<service>/v1/...``.
+
+`LocalDeployment` runs the server in a background thread with its own event loop (usable from sync and
+async tests alike); `AsyncLocalDeployment` runs it in the caller's event loop. Both bind 127.0.0.1 on a
+free port by default, start in well under a second, and stop idempotently.
+
+Reserved routes outside ``/api/``:
+
+- ``PUT <rootUrl>/__artifacts/upload/<token>``: the ``putUrl`` of an s3 artifact;
+- ``GET <rootUrl>/__artifacts/<token>/<name>``: the bytes of an uploaded artifact (unguessable token);
+- ``POST <rootUrl>/__taskcluster/reset``: forget all state (needs scope ``local-deployment:reset``).
+"""
+
+import asyncio
+import datetime
+import hashlib
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, unquote
+
+import aiohttp
+import mohawk.bewit
+from aiohttp import web
+from mohawk.base import Resource
+
+from . import services
+from ._schema import validate
+from ._time import format_date, now, to_ms
+from .auth import (
+    AuthenticationError,
+    Authenticator,
+    AuthorizedScopesError,
+    ClientInfo,
+    certificate_signature,
+    temporary_access_token,
+)
+from .routes import ServiceTable, load_tables
+from .scopes import MissingParameter, ScopeExpansionError, expand_scopes
+from .store import Store
+
+__all__ = ["DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
+
+log = logging.getLogger("taskcluster.testing")
+
+DEFAULT_ROOT_CLIENT_ID = "static/taskcluster/root"
+#: Largest request body accepted (artifact uploads are held in memory and SQLite).
+MAX_BODY_BYTES = 1024 * 1024 * 1024
+_AIOHTTP_39 = tuple(int(x) for x in aiohttp.__version__.split(".")[:2]) >= (3, 9)
+_REDACT = frozenset({"secret", "accessToken", "certificate", "signature", "bewit", "password", "token"})
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("<redacted>" if k in _REDACT else _redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _json_response(body: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> web.Response:
+    data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
+    response = web.Response(body=data, status=status, headers=dict(headers or {}))
+    if body is not None:
+        response.content_type = "application/json"
+        response.charset = "utf-8"
+    return response
+
+
+class _Core:
+    """State and HTTP plumbing shared by the sync and async deployments (lives on one event loop)."""
+
+    def __init__(self, db_path: Optional[str], root_client_id: str, root_access_token: Optional[str], host: str,
+                 port: int, clients: Optional[Mapping[str, Iterable[str]]], clock: Optional[Callable[[], float]]
+                 ) -> None:
+        self.db_path = db_path
+        self.root_client_id = root_client_id
+        self._requested_root_token = root_access_token
+        self.root_access_token = ""
+        self.host = host
+        self.port = port
+        self.clock = clock or time.time
+        self.configured_clients = {cid: list(scopes) for cid, scopes in (clients or {}).items()}
+        self.client_credentials: Dict[str, Dict[str, str]] = {}
+        self.root_url = ""
+        self.store: Optional[Store] = None
+        self._runner: Optional[web.AppRunner] = None
+        self._expansions: Dict[Tuple[str, ...], List[str]] = {}
+        self._expansions_version = -1
+        self.tables: Dict[str, ServiceTable] = {}
+        self.authenticator = Authenticator(self._load_client, self.expand, self.clock)
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.tables = load_tables()
+        self.store = Store(self.db_path)
+        try:
+            self.root_access_token = self.store.ensure_root(
+                self.root_client_id, self._requested_root_token, self.clock()
+            )
+            for client_id, scopes in self.configured_clients.items():
+                self.client_credentials[client_id] = self.create_client(client_id, scopes)
+            app = web.Application(client_max_size=MAX_BODY_BYTES)
+            app.router.add_route("*", "/{tail:.*}", self._dispatch)
+            # aiohttp >= 3.9 takes the shutdown timeout on the runner, older versions on the site
+            timeout = {"shutdown_timeout": 0.5}
+            runner_kwargs, site_kwargs = (timeout, {}) if _AIOHTTP_39 else ({}, timeout)
+            self._runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_kwargs)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.host, self.port, **site_kwargs)
+            await site.start()
+            bound_port = self._runner.addresses[0][1]
+        except BaseException:
+            await self.stop()
+            raise
+        self.port = bound_port
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        self.root_url = "http://%s:%d" % (host, bound_port)
+        log.info("local Taskcluster deployment listening on %s", self.root_url)
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        store, self.store = self.store, None
+        if store is not None:
+            store.close()
+
+    # -- state helpers -----------------------------------------------------------------------------------
+    def _require_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("the local deployment is not running")
+        return self.store
+
+    def _load_client(self, client_id: str) -> Optional[ClientInfo]:
+        row = self._require_store().get_client(client_id)
+        if row is None:
+            return None
+        return ClientInfo(row["client_id"], row["access_token"], json.loads(row["scopes"]), bool(row["disabled"]),
+                          row["expires"])
+
+    def expand(self, scopes: List[str]) -> List[str]:
+        """Role expansion with the current roles (memoized until roles change)."""
+        store = self._require_store()
+        with store.lock:
+            if self._expansions_version != store.roles_version:
+                self._expansions.clear()
+                self._expansions_version = store.roles_version
+            key = tuple(sorted(set(scopes)))
+            result = self._expansions.get(key)
+            if result is None:
+                result = expand_scopes(key, store.roles())
+                if len(self._expansions) > 10000:
+                    self._expansions.clear()
+                self._expansions[key] = result
+            return list(result)
+
+    def create_client(self, client_id: str, scopes: Iterable[str], description: str = "",
+                      expires: Optional[datetime.datetime] = None) -> Dict[str, str]:
+        from .services.auth import new_access_token
+
+        store = self._require_store()
+        scopes = list(scopes)
+        stamp = format_date(now(self.clock()))
+        expires_text = format_date(expires) if expires else "3000-01-01T00:00:00.000Z"
+        with store.transaction() as db:
+            row = db.one("SELECT access_token FROM clients WHERE client_id = ?", (client_id,))
+            if row is None:
+                token = new_access_token()
+                db.execute(
+                    "INSERT INTO clients (client_id, access_token, description, scopes, expires, created, "
+                    "last_modified, last_date_used, last_rotated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (client_id, token, description or "created by LocalDeployment.create_client",
+                     json.dumps(scopes), expires_text, stamp, stamp, stamp, stamp),
+                )
+            else:
+                token = row["access_token"]
+                db.execute("UPDATE clients SET scopes = ?, expires = ?, disabled = 0, last_modified = ? "
+                           "WHERE client_id = ?", (json.dumps(scopes), expires_text, stamp, client_id))
+        return {"clientId": client_id, "accessToken": token}
+
+    def reset(self) -> None:
+        store = self._require_store()
+        store.reset([self.root_client_id] + list(self.configured_clients), self.clock())
+        for client_id, scopes in self.configured_clients.items():
+            self.client_credentials[client_id] = self.create_client(client_id, scopes)
+
+    def temporary_credentials(self, name: str, scopes: List[str], start: datetime.datetime,
+                              expiry: datetime.datetime) -> Dict[str, str]:
+        """Named temporary credentials issued by the root client (as the queue issues task credentials)."""
+        import slugid
+
+        cert: Dict[str, Any] = {
+            "version": 1,
+            "scopes": scopes,
+            "start": to_ms(start),
+            "expiry": to_ms(expiry),
+            "seed": slugid.nice() + slugid.nice(),
+            "issuer": self.root_client_id,
+        }
+        cert["signature"] = certificate_signature(self.root_access_token, cert, name)
+        return {
+            "clientId": name,
+            "accessToken": temporary_access_token(self.root_access_token, cert["seed"]),
+            "certificate": json.dumps(cert, separators=(",", ":")),
+        }
+
+    def sign_url(self, url: str, expiration: int) -> str:
+        """``url`` with a bewit from the root client, valid ``expiration`` seconds."""
+        resource = Resource(
+            url=url, method="GET", nonce="", timestamp=str(int(self.clock()) + expiration),
+            credentials={"id": self.root_client_id, "key": self.root_access_token, "algorithm": "sha256"},
+        )
+        bewit = mohawk.bewit.get_bewit(resource).rstrip("=")
+        return "%s%sbewit=%s" % (url, "&" if "?" in url else "?", bewit)
+
+    # -- HTTP --------------------------------------------------------------------------------------------
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        raw = request.raw_path
+        path = raw.split("?", 1)[0]
+        try:
+            if path.startswith("/api/"):
+                return await self._api(request)
+            if path.startswith("/__artifacts/"):
+                return await self._artifacts(request, path)
+            if path.startswith("/__taskcluster/"):
+                return await self._admin(request, path)
+            raise services.ServiceError(404, "ResourceNotFound", "No such route: %s %s" % (request.method, path))
+        except services.ServiceError as e:
+            return self._error(request, e, None, {}, None)
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("local deployment: %s %s failed", request.method, path)
+            return self._error(request, services.ServiceError(
+                500, "InternalServerError", "internal error in the local deployment (see its log)"), None, {}, None)
+
+    def _error(self, request: web.Request, error: "services.ServiceError", entry: Any, params: Dict[str, str],
+               payload: Any) -> web.Response:
+        body = {
+            "code": error.code,
+            "message": error.message,
+            "requestInfo": {
+                "method": entry.name if entry is not None else request.method,
+                "params": params,
+                "payload": _redact(payload) if payload is not None else {},
+                "time": format_date(now(self.clock())),
+            },
+        }
+        body.update(error.extra)
+        log.debug("%s %s -> %d %s", request.method, request.path, error.status, error.code)
+        return _json_response(body, error.status, error.headers)
+
+    def _authenticate(self, request: web.Request, body: bytes, loader: Any = None) -> Any:
+        try:
+            return self.authenticator.authenticate(
+                request.method,
+                request.scheme,
+                request.host,
+                request.raw_path,
+                request.headers.get("Authorization"),
+                body,
+                request.headers.get("Content-Type", ""),
+                load_client=loader,
+            )
+        except AuthenticationError as e:
+            raise services.ServiceError(401, "AuthenticationFailed", str(e))
+        except AuthorizedScopesError as e:
+            raise services.ServiceError(403, "InsufficientScopes", str(e), extra={"missing": {"AllOf": e.missing}})
+        except ScopeExpansionError as e:
+            raise services.ServiceError(500, "InternalServerError", "cannot expand the client's roles: %s" % e)
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        parts = raw_path.split("/")  # ['', 'api', service, version, ...]
+        service = unquote(parts[2]) if len(parts) > 2 else ""
+        table = self.tables.get(service)
+        if table is None or len(parts) < 4 or parts[3] != table.api_version:
+            raise services.ServiceError(
+                404, "ResourceNotFound",
+                "No service %r (version %s) in this deployment; services: %s"
+                % (service, parts[3] if len(parts) > 3 else "?", ", ".join(sorted(self.tables))),
+            )
+        handlers = services.handlers_for(service)
+        method = "GET" if request.method == "HEAD" else request.method
+        found = table.resolve(method, parts[4:], handlers)
+        if found is None:
+            raise services.ServiceError(404, "ResourceNotFound", "No %s route %s in the %s service"
+                                        % (request.method, "/" + "/".join(parts[4:]), service))
+        entry, params = found
+        body = await request.read()
+        payload: Any = None
+        parse_error = None
+        if entry.input is not None:
+            if not body.strip():
+                parse_error = "this endpoint needs a JSON body (%s)" % entry.input
+            else:
+                try:
+                    payload = json.loads(body)
+                except ValueError as e:
+                    parse_error = "the body is not valid JSON: %s" % e
+        original = payload
+        try:
+            loader_factory = services.LOADERS.get(service, {}).get(entry.name)
+            principal = self._authenticate(request, body, loader_factory(payload) if loader_factory else None)
+            handler = handlers.get(entry.name)
+            if handler is None:
+                if handlers:
+                    what = "it implements %s: %s" % (service, ", ".join(sorted(handlers)))
+                else:
+                    what = "it implements the services %s" % ", ".join(sorted(services.IMPLEMENTED))
+                raise services.ServiceError(
+                    501, "NotImplemented",
+                    "%s.%s (%s %s) is not implemented by the local Taskcluster deployment (taskcluster.testing); %s"
+                    % (service, entry.name, entry.method, entry.route, what),
+                )
+            query = {}
+            for key, value in parse_qsl(raw_query, keep_blank_values=True):
+                if key == "bewit":
+                    continue
+                if key not in entry.query:
+                    raise services.ServiceError(
+                        400, "InvalidRequestArguments",
+                        "unknown query parameter %r for %s (allowed: %s)" % (key, entry.name,
+                                                                             ", ".join(entry.query) or "none"),
+                    )
+                query[key] = value
+            call = services.Call(
+                entry=entry, params=params, query=query, payload=None, principal=principal,
+                store=self._require_store(), deployment=self, base_url="%s://%s" % (request.scheme, request.host),
+                clock=self.clock(),
+            )
+            call.authorize_from_route()
+            if parse_error is not None:
+                raise services.ServiceError(400, "InputValidationError", parse_error)
+            if entry.input is not None:
+                checked, errors = validate(service, entry.input, payload)
+                if errors:
+                    raise services.ServiceError(
+                        400, "InputValidationError",
+                        "Request payload must match the schema %s:\n%s" % (entry.input, "\n".join(
+                            "  - " + e for e in errors[:20])),
+                    )
+                payload = checked
+            call.payload = payload
+            try:
+                reply = handler(call)
+            except (MissingParameter, ScopeExpansionError) as e:
+                log.error("local deployment: %s.%s: %s", service, entry.name, e)
+                raise services.ServiceError(500, "InternalServerError", "%s.%s: %s" % (service, entry.name, e))
+        except services.ServiceError as e:
+            return self._error(request, e, entry, params, original)
+        except Exception:
+            log.exception("local deployment: %s.%s failed", service, entry.name)
+            return self._error(request, services.ServiceError(
+                500, "InternalServerError", "internal error in the local deployment (see its log)"),
+                entry, params, original)
+        log.debug("%s %s -> %d (%s.%s)", request.method, request.path, reply.status, service, entry.name)
+        return _json_response(reply.body, reply.status, reply.headers)
+
+    async def _artifacts(self, request: web.Request, path: str) -> web.StreamResponse:
+        store = self._require_store()
+        rest = path[len("/__artifacts/"):]
+        if rest.startswith("upload/"):
+            if request.method != "PUT":
+                raise services.ServiceError(405, "MethodNotAllowed", "artifact uploads use PUT")
+            token = rest[len("upload/"):]
+            data = await request.read()
+            with store.transaction() as db:
+                count = db.execute("UPDATE artifacts SET data = ? WHERE upload_token = ?", (data, token)).rowcount
+            if not count:
+                raise services.ServiceError(404, "ResourceNotFound", "no artifact awaits this upload URL")
+            etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
+            return web.Response(status=200, headers={"ETag": etag})
+        if request.method not in ("GET", "HEAD"):
+            raise services.ServiceError(405, "MethodNotAllowed", "artifact downloads use GET")
+        token = rest.split("/", 1)[0]
+        with store.transaction() as db:
+            row = db.one("SELECT content_type, data FROM artifacts WHERE download_token = ?", (token,))
+        if row is None:
+            raise services.ServiceError(404, "ResourceNotFound", "no such artifact")
+        if row["data"] is None:
+            raise services.ServiceError(404, "ResourceNotFound", "the artifact's content was not uploaded yet")
+        return web.Response(body=bytes(row["data"]), headers={"Content-Type": row["content_type"]})
+
+    async def _admin(self, request: web.Request, path: str) -> web.StreamResponse:
+        body = await request.read()
+        if path == "/__taskcluster/reset" and request.method == "POST":
+            principal = self._authenticate(request, body)
+            if not principal.scopes.satisfies("local-deployment:reset"):
+                raise services.ServiceError(403, "InsufficientScopes", "resetting needs scope local-deployment:reset")
+            self.reset()
+            return _json_response({})
+        raise services.ServiceError(404, "ResourceNotFound", "No such admin route: %s %s" % (request.method, path))
+
+
+class _DeploymentAPI:
+    """What both deployment flavours offer once started."""
+
+    __test__ = False
+    _core: _Core
+
+    @property
+    def running(self) -> bool:
+        return self._core.root_url != "" and self._core.store is not None
+
+    def _started(self) -> _Core:
+        if not self.running:
+            raise RuntimeError("the local deployment is not running; call start() or use it as a context manager")
+        return self._core
+
+    @property
+    def rootUrl(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return self._started().root_url
+
+    @property
+    def port(self) -> int:
+        return self._started().port
+
+    @property
+    def db_path(self) -> str:
+        """The SQLite file holding the state."""
+        store = self._started().store
+        assert store is not None
+        return store.path
+
+    @property
+    def credentials(self) -> Dict[str, str]:
+        """The root client's credentials (scope ``*``)."""
+        core = self._started()
+        return {"clientId": core.root_client_id, "accessToken": core.root_access_token}
+
+    @property
+    def clients(self) -> Dict[str, Dict[str, str]]:
+        """Credentials of the clients configured with ``clients=``, by clientId."""
+        return {cid: dict(creds) for cid, creds in self._started().client_credentials.items()}
+
+    def options(self, client_id: Optional[str] = None) -> Dict[str, Any]:
+        """Client options: ``{'rootUrl': ..., 'credentials': ...}`` (root, or a configured client)."""
+        if client_id is None:
+            credentials = self.credentials
+        else:
+            credentials = self.clients[client_id]
+        return {"rootUrl": self.rootUrl, "credentials": credentials}
+
+    def create_client(self, clientId: str, scopes: Iterable[str] = (), description: str = "",
+                      expires: Optional[datetime.datetime] = None) -> Dict[str, str]:
+        """Create (or update the scopes of) a client directly in the store; returns its credentials."""
+        return self._started().create_client(clientId, scopes, description, expires)
+
+    def reset(self) -> None:
+        """Forget all tasks, artifacts, secrets, index entries, roles and clients but the configured ones."""
+        self._started().reset()
+
+    def temporary_credentials(self, name: str, scopes: Iterable[str], expiry_seconds: int = 3600) -> Dict[str, str]:
+        """Named temporary credentials issued by the root client."""
+        core = self._started()
+        start = now(core.clock())
+        return core.temporary_credentials(name, list(scopes), start - datetime.timedelta(minutes=5),
+                                          start + datetime.timedelta(seconds=expiry_seconds))
+
+    def __repr__(self) -> str:
+        state = self._core.root_url if self.running else "stopped"
+        return "<%s %s root=%s>" % (type(self).__name__, state, self._core.root_client_id)
+
+
+class LocalDeployment(_DeploymentAPI):
+    """A local Taskcluster deployment served from a background thread.
+
+    ``with LocalDeployment() as tc: queue = taskcluster.Queue(tc.options())``
+
+    Args:
+        db_path: SQLite file keeping the state across restarts; ``None`` uses a private temporary file.
+        root_client_id: clientId of the root client (scope ``*``).
+        root_access_token: its accessToken; ``None`` keeps the one stored in ``db_path`` or makes a random one.
+        host: address to bind (loopback by default).
+        port: port to bind; 0 picks a free one.
+        clients: clientId -> scopes of clients to create at start (credentials in ``.clients``).
+        clock: a function returning the Unix time, for tests that need to control it.
+    """
+
+    __test__ = False
+
+    def __init__(self, db_path: Optional[str] = None, root_client_id: str = DEFAULT_ROOT_CLIENT_ID,
+                 root_access_token: Optional[str] = None, host: str = "127.0.0.1", port: int = 0, *,
+                 clients: Optional[Mapping[str, Iterable[str]]] = None,
+                 clock: Optional[Callable[[], float]] = None) -> None:
+        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock)
+        self._thread: Optional[threading.Thread] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._lock = threading.Lock()
+
+    def start(self) -> "LocalDeployment":
+        """Start serving (returns once the port is bound); a no-op when already running."""
+        with self._lock:
+            if self._thread is not None:
+                return self
+            ready = threading.Event()
+            failure: List[BaseException] = []
+            self._thread = threading.Thread(target=self._serve, args=(ready, failure), daemon=True,
+                                            name="taskcluster-local-deployment")
+            self._thread.start()
+            ready.wait()
+            if failure:
+                self._thread.join()
+                self._thread = None
+                raise failure[0]
+            return self
+
+    def _serve(self, ready: threading.Event, failure: List[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            try:
+                loop.run_until_complete(self._core.start())
+            except BaseException as e:
+                failure.append(e)
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._core.stop())
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            self._loop = None
+            loop.close()
+            ready.set()
+
+    def stop(self) -> None:
+        """Stop serving and release the port (the state stays in ``db_path`` if one was given)."""
+        with self._lock:
+            thread, loop = self._thread, self._loop
+            if thread is None:
+                return
+            if loop is not None:
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            self._thread = None
+            self._core.root_url = ""
+
+    def __enter__(self) -> "LocalDeployment":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class AsyncLocalDeployment(_DeploymentAPI):
+    """The same deployment served from the current event loop: ``async with AsyncLocalDeployment() as tc``."""
+
+    __test__ = False
+
+    def __init__(self, db_path: Optional[str] = None, root_client_id: str = DEFAULT_ROOT_CLIENT_ID,
+                 root_access_token: Optional[str] = None, host: str = "127.0.0.1", port: int = 0, *,
+                 clients: Optional[Mapping[str, Iterable[str]]] = None,
+                 clock: Optional[Callable[[], float]] = None) -> None:
+        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock)
+        self._started_flag = False
+
+    async def start(self) -> "AsyncLocalDeployment":
+        if self._started_flag:
+            return self
+        await self._core.start()
+        self._started_flag = True
+        return self
+
+    async def stop(self) -> None:
+        if not self._started_flag:
+            return
+        self._started_flag = False
+        await self._core.stop()
+        self._core.root_url = ""
+
+    async def __aenter__(self) -> "AsyncLocalDeployment":
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+

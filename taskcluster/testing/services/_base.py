@@ -1,0 +1,157 @@
+"""What every service handler gets (`Call`) and returns (`Reply`), errors, and pagination helpers."""
+
+import base64
+import binascii
+import datetime
+import json
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .._time import format_date, now, parse_date
+from ..scopes import MissingParameter, describe, instantiate, unsatisfied
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "Call",
+    "Reply",
+    "ServiceError",
+    "bad_input",
+    "conflict",
+    "decode_token",
+    "encode_token",
+    "not_found",
+    "page",
+]
+
+DEFAULT_LIMIT = 1000
+
+
+class ServiceError(Exception):
+    """An error answer: HTTP ``status`` with the service error body ``{code, message, requestInfo}``."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Optional[Mapping[str, str]] = None,
+                 extra: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def not_found(message: str) -> ServiceError:
+    return ServiceError(404, "ResourceNotFound", message)
+
+
+def conflict(message: str) -> ServiceError:
+    return ServiceError(409, "RequestConflict", message)
+
+
+def bad_input(message: str) -> ServiceError:
+    return ServiceError(400, "InputValidationError", message)
+
+
+class Reply:
+    """A JSON answer (``body=None`` sends no body)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, body: Any = None, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> None:
+        self.body = body
+        self.status = status
+        self.headers = dict(headers or {})
+
+
+def encode_token(values: List[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str, arity: int) -> List[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != arity:
+        raise ServiceError(400, "InvalidRequestArguments", "continuationToken is not valid")
+    return values
+
+
+class Call:
+    """One API call as a handler sees it."""
+
+    def __init__(self, *, entry: Any, params: Dict[str, str], query: Dict[str, str], payload: Any,
+                 principal: Any, store: Any, deployment: Any, base_url: str, clock: float) -> None:
+        self.entry = entry
+        self.params = params
+        self.query = query
+        self.payload = payload
+        self.principal = principal
+        self.store = store
+        self.deployment = deployment
+        self.base_url = base_url
+        self.clock = clock
+        self.now: datetime.datetime = now(clock)
+        self.now_text = format_date(self.now)
+
+    # -- authorization -----------------------------------------------------------------------------------
+    def authorize_from_route(self) -> None:
+        """Enforce the scope expression now if route parameters are enough to fill it (as upstream does
+        before validating the payload); otherwise the handler calls `authorize` with more parameters."""
+        if not self.entry.scopes:
+            return
+        try:
+            required = instantiate(self.entry.scopes, self.params, strict=True)
+        except MissingParameter:
+            return
+        self._check(required)
+
+    def authorize(self, **extra: Any) -> None:
+        """Enforce the entry's scope expression with route parameters plus ``extra`` parameters."""
+        expression = self.entry.scopes
+        if not expression:
+            return
+        params = dict(extra)
+        params.update(self.params)
+        self._check(instantiate(expression, params))
+
+    def _check(self, required: Any) -> None:
+        missing = unsatisfied(required, self.principal.scopes)
+        if missing is None:
+            return
+        who = ("Client ID %s" % self.principal.client_id) if self.principal.client_id else "This anonymous request"
+        raise ServiceError(
+            403,
+            "InsufficientScopes",
+            "%s does not have sufficient scopes and is missing the following scopes:\n\n```\n%s\n```\n\n"
+            "This request requires the client to satisfy the following scope expression:\n\n```\n%s\n```"
+            % (who, json.dumps(missing, indent=2), json.dumps(required, indent=2)),
+            extra={"missing": missing, "missingDescription": describe(missing)},
+        )
+
+    # -- query helpers -----------------------------------------------------------------------------------
+    def limit(self, default: int = DEFAULT_LIMIT, maximum: int = DEFAULT_LIMIT) -> int:
+        text = self.query.get("limit")
+        if text is None or text == "":
+            return default
+        if not text.isdigit() or int(text) < 1:
+            raise ServiceError(400, "InvalidRequestArguments", "limit must be a positive integer, got %r" % text)
+        return min(int(text), maximum)
+
+    def continuation(self, arity: int) -> Optional[List[Any]]:
+        token = self.query.get("continuationToken")
+        if not token:
+            return None
+        return decode_token(token, arity)
+
+    def date(self, value: str, what: str) -> datetime.datetime:
+        parsed = parse_date(value)
+        if parsed is None:
+            raise bad_input("%s must be an ISO 8601 date-time, got %r" % (what, value))
+        return parsed
+
+
+def page(rows: List[Any], limit: int, key: Any) -> Tuple[List[Any], Optional[str]]:
+    """Trim ``rows`` (fetched with ``LIMIT limit + 1``) to ``limit``; a token when there is more."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_token(key(rows[-1]))
+    return rows, None

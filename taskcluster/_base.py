@@ -19,6 +19,13 @@ _JSON_HEADERS: Dict[str, str] = {"Content-Type": "application/json"}
 _NO_HEADERS: Dict[str, str] = {}
 
 
+def _all_str(values: Tuple[Any, ...]) -> bool:
+    for value in values:
+        if value.__class__ is not str:
+            return False
+    return True
+
+
 class ClientCore:
     """Base of every generated client class; subclasses carry the service's tables as class attributes."""
 
@@ -92,6 +99,20 @@ class ClientCore:
             content_hash,
         )
 
+    def _resolve(
+        self,
+        name: str,
+        args: Tuple[Any, ...],
+        named: Tuple[Any, ...],
+        payload: Any,
+        query: Optional[Mapping[str, Any]],
+        params: Optional[Mapping[str, Any]],
+        extra: Mapping[str, Any],
+    ) -> Tuple[CompiledFunction, CallArgs]:
+        """The function and resolved arguments of a generated method's call (see `process_args`)."""
+        fn = self._functions[name]
+        return fn, process_args(fn, args, named, payload, query, params, extra)
+
     def _split_call(
         self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any], allow_payload: bool = True
     ) -> Tuple[CompiledFunction, CallArgs]:
@@ -116,9 +137,14 @@ class ClientCore:
             expiration = self._opts.signed_url_expiration
         if isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
             raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
-        fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
-        path = fn.path(call.route_values)
-        query_string = encode_query(call.query)
+        fn = self._function(methodName)
+        if not kwargs and len(args) == len(fn.args) and _all_str(args):
+            path = fn.path(args)  # the common case: every route argument given positionally as a str
+            query_string = ""
+        else:
+            fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
+            path = fn.path(call.route_values)
+            query_string = encode_query(call.query)
         if query_string:
             path += "?" + query_string
         location = self._location

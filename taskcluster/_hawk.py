@@ -68,7 +68,7 @@ class Signer:
         return "Signer(client_id=%r)" % self.client_id
 
     def _mac(self, normalized: str) -> str:
-        return _b64(hmac.new(self._key, normalized.encode("utf-8"), hashlib.sha256).digest())
+        return _b64(hmac.digest(self._key, normalized.encode("utf-8"), "sha256"))
 
     def header(self, method: str, resource: str, host: str, port: int, content_hash: str, ts: int, nonce: str) -> str:
         """The `Authorization` header for one attempt of a request to `resource` (path and query)."""

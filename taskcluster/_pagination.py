@@ -1,9 +1,9 @@
 """Pagination bookkeeping shared by both clients: the next page's query, and a method with page iterators."""
 
 import functools
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
-__all__ = ["next_page_query", "PaginatedMethod", "BoundPaginatedMethod"]
+__all__ = ["next_page_query", "page_items", "PaginatedMethod", "BoundPaginatedMethod"]
 
 
 def next_page_query(query: Optional[Mapping[str, Any]], page: Any) -> Optional[Dict[str, Any]]:
@@ -14,6 +14,14 @@ def next_page_query(query: Optional[Mapping[str, Any]], page: Any) -> Optional[D
     following = dict(query or {})
     following["continuationToken"] = token
     return following
+
+
+def page_items(page: Any, key: Optional[str]) -> List[Any]:
+    """The items of a page, reversed so that popping them yields them in order and frees each as it goes."""
+    items = page.get(key) if isinstance(page, dict) and key else None
+    if not isinstance(items, list):
+        return []
+    return items[::-1]
 
 
 class BoundPaginatedMethod:

@@ -20,7 +20,10 @@ _PAGINATION_KEYWORDS = ("paginationHandler", "paginationLimit")
 class CompiledFunction:
     """One API function's table entry, prepared once per class so a call does no parsing."""
 
-    __slots__ = ("name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry")
+    __slots__ = (
+        "name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry",
+        "_in_route_order",
+    )  # fmt: skip
 
     def __init__(self, class_name: str, entry: Mapping[str, Any], items_key: Optional[str] = None) -> None:
         self.name: str = entry["name"]
@@ -33,6 +36,7 @@ class CompiledFunction:
         self.items_key = items_key
         self.legacy: Optional[Mapping[str, Any]] = entry.get("legacyArgs")
         self.entry = entry
+        self._in_route_order = self.route.params == self.args
         missing = set(self.route.params) ^ set(self.args)
         if missing:
             raise TaskclusterFailure(
@@ -47,7 +51,7 @@ class CompiledFunction:
 
     def path(self, values: Sequence[str]) -> str:
         """The escaped route for values in `args` order."""
-        if self.route.params == self.args:
+        if self._in_route_order:
             return self.route.expand(values)
         by_name = dict(zip(self.args, values))
         return self.route.expand([by_name[name] for name in self.route.params])

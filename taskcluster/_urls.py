@@ -10,8 +10,22 @@ LEGACY_ROOT_URL = "https://taskcluster.net"
 _PARAM = re.compile(r"<([^<>]+)>")
 
 
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_ASCII_ESCAPES = str.maketrans({chr(code): "%%%02X" % code for code in range(128) if chr(code) not in _SAFE})
+
+
+_ALL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+_SAFE_BUT_SLASHES = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
+
+
 def escape_route_value(value: str) -> str:
     """Percent-escape everything but letters, digits and `_.-~`, as Taskcluster services expect."""
+    if _ALL_SAFE(value):
+        return value
+    if _SAFE_BUT_SLASHES(value):  # artifact names: the common case worth a shortcut
+        return value.replace("/", "%2F")
+    if value.isascii():
+        return value.translate(_ASCII_ESCAPES)
     return quote(value, safe="")
 
 

@@ -13,8 +13,8 @@ from ._base import ClientCore
 from ._events import topic_exchange  # noqa: F401  (kept importable from here for old code)
 from ._flow import Request, Send, call_flow
 from ._options import DEFAULT_CONFIG
-from ._pagination import next_page_query
-from ._prepare import CallArgs, CompiledFunction, process_args
+from ._pagination import next_page_query, page_items
+from ._prepare import CallArgs, CompiledFunction
 from ._responses import Answer
 from ._tempcreds import createTemporaryCredentials
 from .exceptions import TaskclusterFailure
@@ -82,11 +82,11 @@ class BaseClient(ClientCore):
         params: Optional[Mapping[str, Any]],
         extra: Mapping[str, Any],
     ) -> Any:
-        fn = self._functions[name]
-        call = process_args(fn, args, named, payload, query, params, extra)
+        fn, call = self._resolve(name, args, named, payload, query, params, extra)
         if call.pagination_handler is not None:
             for page in self._iter_pages(fn, call):
                 call.pagination_handler(page)
+                del page  # let the page go before the next one is fetched
             return None
         return self._send(self._prepare(fn, call))
 
@@ -122,10 +122,12 @@ class BaseClient(ClientCore):
         query = call.query
         while True:
             page = self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
+            following = next_page_query(query, page)
             yield page
-            query = next_page_query(query, page)
-            if query is None:
+            del page  # hold one page at a time: it goes before the next one is fetched
+            if following is None:
                 return
+            query = following
 
     def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
         fn, call = self._split_call(name, args, kwargs)
@@ -135,7 +137,10 @@ class BaseClient(ClientCore):
         fn, call = self._split_call(name, args, kwargs)
         key = fn.items_key
         for page in self._iter_pages(fn, call):
-            yield from page.get(key) or ()
+            items = page_items(page, key)
+            del page
+            while items:
+                yield items.pop()
 
 
 def _api_method(name: str, is_async: bool) -> Callable[..., Any]:

@@ -29,27 +29,8 @@ class TaskclusterFailure(Exception):
     """Base class of every error the client raises on purpose."""
 
 
-class TaskclusterRestFailure(TaskclusterFailure):
-    """The service answered with an error status; `status_code` and the parsed `body` tell which."""
-
-    def __init__(
-        self,
-        msg: str,
-        superExc: Optional[BaseException],
-        status_code: int = 500,
-        body: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        super().__init__(msg)
-        self.superExc = superExc
-        self.status_code = status_code
-        self.body = {} if body is None else body
-
-    def __reduce__(self) -> Any:
-        return (self.__class__, (self.args[0], self.superExc, self.status_code, self.body))
-
-
-class TaskclusterAuthFailure(TaskclusterFailure):
-    """Authentication failed (HTTP 401) or the credentials given to the client are unusable."""
+class _AnsweredFailure(TaskclusterFailure):
+    """What the two failures built from an HTTP answer share: the status and the parsed error body."""
 
     def __init__(
         self,
@@ -65,6 +46,23 @@ class TaskclusterAuthFailure(TaskclusterFailure):
 
     def __reduce__(self) -> Any:
         return (self.__class__, (self.args[0], self.superExc, self.status_code, self.body))
+
+
+class TaskclusterRestFailure(_AnsweredFailure):
+    """The service answered with an error status; `status_code` and the parsed `body` tell which."""
+
+    def __init__(
+        self,
+        msg: str,
+        superExc: Optional[BaseException],
+        status_code: int = 500,
+        body: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__(msg, superExc, status_code, body)
+
+
+class TaskclusterAuthFailure(_AnsweredFailure):
+    """Authentication failed (HTTP 401) or the credentials given to the client are unusable."""
 
 
 class TaskclusterConnectionError(TaskclusterFailure):

@@ -12,8 +12,8 @@ from typing import Any, AsyncIterator, Mapping, Optional, Tuple
 
 from .._base import ClientCore
 from .._flow import Request, Send, call_flow
-from .._pagination import next_page_query
-from .._prepare import CallArgs, CompiledFunction, process_args
+from .._pagination import next_page_query, page_items
+from .._prepare import CallArgs, CompiledFunction
 from .._responses import Answer
 from .._tempcreds import createTemporaryCredentials
 from ..client import build_api_class, config
@@ -75,12 +75,12 @@ class AsyncBaseClient(ClientCore):
         params: Optional[Mapping[str, Any]],
         extra: Mapping[str, Any],
     ) -> Any:
-        fn = self._functions[name]
-        call = process_args(fn, args, named, payload, query, params, extra)
+        fn, call = self._resolve(name, args, named, payload, query, params, extra)
         if call.pagination_handler is not None:
             handler = call.pagination_handler
             async for page in self._iter_pages(fn, call):
                 outcome = handler(page)
+                del page
                 if asyncio.iscoroutine(outcome):
                     await outcome
             return None
@@ -129,10 +129,12 @@ class AsyncBaseClient(ClientCore):
         query = call.query
         while True:
             page = await self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
+            following = next_page_query(query, page)
             yield page
-            query = next_page_query(query, page)
-            if query is None:
+            del page  # hold one page at a time: it goes before the next one is fetched
+            if following is None:
                 return
+            query = following
 
     def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
         fn, call = self._split_call(name, args, kwargs)
@@ -142,8 +144,10 @@ class AsyncBaseClient(ClientCore):
         fn, call = self._split_call(name, args, kwargs)
         key = fn.items_key
         async for page in self._iter_pages(fn, call):
-            for item in page.get(key) or ():
-                yield item
+            items = page_items(page, key)
+            del page
+            while items:
+                yield items.pop()
 
 
 def createApiClient(name: str, reference: Mapping[str, Any]) -> type:

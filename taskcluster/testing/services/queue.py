@@ -535,18 +535,22 @@ def _artifact_row(db: Any, task: Task, run_id: int, name: str) -> Any:
                   (task.task_id, run_id, name))
 
 
+def _chosen_run(call: Call, task: Task, latest: bool) -> int:
+    """The run a call names: its `runId`, or the task's latest run."""
+    if not latest:
+        return _run(task, call.params["runId"])["runId"]
+    if not task.runs:
+        raise not_found("Task %s has no runs" % task.task_id)
+    return len(task.runs) - 1
+
+
 def _resolve_artifact(call: Call, latest: bool) -> Tuple[Task, Any]:
     """The artifact a get-artifact call designates, following links; authorizes every name on the way."""
     name = call.params["name"]
     call.authorize(names=[name])
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
-        if latest:
-            if not task.runs:
-                raise not_found("Task %s has no runs" % task.task_id)
-            run_id = len(task.runs) - 1
-        else:
-            run_id = _run(task, call.params["runId"])["runId"]
+        run_id = _chosen_run(call, task, latest)
         names = [name]
         row = _artifact_row(db, task, run_id, name)
         while row is not None and row["storage_type"] == "link":
@@ -609,12 +613,7 @@ def _list_artifacts(call: Call, latest: bool) -> Reply:
     limit = call.limit()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
-        if latest:
-            if not task.runs:
-                raise not_found("Task %s has no runs" % task.task_id)
-            run_id = len(task.runs) - 1
-        else:
-            run_id = _run(task, call.params["runId"])["runId"]
+        run_id = _chosen_run(call, task, latest)
         rows = db.all("SELECT task_id, run_id, name, storage_type, content_type, expires FROM artifacts "
                       "WHERE task_id = ? AND run_id = ? AND name > ? ORDER BY name LIMIT ?",
                       (task.task_id, run_id, after[0] if after else "", limit + 1))
@@ -637,12 +636,7 @@ def _artifact_info(call: Call, latest: bool) -> Reply:
     call.authorize()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
-        if latest:
-            if not task.runs:
-                raise not_found("Task %s has no runs" % task.task_id)
-            run_id = len(task.runs) - 1
-        else:
-            run_id = _run(task, call.params["runId"])["runId"]
+        run_id = _chosen_run(call, task, latest)
         row = _artifact_row(db, task, run_id, call.params["name"])
     if row is None:
         raise not_found("Artifact %r not found for run %d of task %s" % (call.params["name"], run_id, task.task_id))

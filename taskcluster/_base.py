@@ -9,7 +9,7 @@ from ._flow import Request
 from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
 from ._options import DEFAULT_CONFIG, ClientOptions, merge_options, parse_options
 from ._pagination import PaginatedMethod
-from ._prepare import CallArgs, CompiledFunction, encode_payload, encode_query, process_args, split_kwargs
+from ._prepare import CallArgs, CompiledFunction, all_str, encode_payload, encode_query, process_args, split_kwargs
 from ._urls import ApiLocation, api_location
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
 
@@ -17,13 +17,6 @@ __all__ = ["ClientCore"]
 
 _JSON_HEADERS: Dict[str, str] = {"Content-Type": "application/json"}
 _NO_HEADERS: Dict[str, str] = {}
-
-
-def _all_str(values: Tuple[Any, ...]) -> bool:
-    for value in values:
-        if value.__class__ is not str:
-            return False
-    return True
 
 
 class ClientCore:
@@ -138,7 +131,7 @@ class ClientCore:
         if isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
             raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
         fn = self._function(methodName)
-        if not kwargs and len(args) == len(fn.args) and _all_str(args):
+        if not kwargs and len(args) == len(fn.args) and all_str(args):
             path = fn.path(args)  # the common case: every route argument given positionally as a str
             query_string = ""
         else:

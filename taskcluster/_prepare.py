@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from ._urls import CompiledRoute
 from .exceptions import TaskclusterFailure
 
-__all__ = ["CompiledFunction", "CallArgs", "process_args", "split_kwargs", "encode_query", "encode_payload"]
+__all__ = ["CompiledFunction", "CallArgs", "all_str", "process_args", "split_kwargs", "encode_query", "encode_payload"]
 
 _CALL_KEYWORDS = ("payload", "query", "params")
 _PAGINATION_KEYWORDS = ("paginationHandler", "paginationLimit")
@@ -89,6 +89,14 @@ def _route_value(fn: CompiledFunction, name: str, value: Any) -> str:
     )
 
 
+def all_str(values: Tuple[Any, ...]) -> bool:
+    """Whether every value is exactly a str (the fast path's condition)."""
+    for value in values:
+        if value.__class__ is not str:
+            return False
+    return True
+
+
 def process_args(
     fn: CompiledFunction,
     args: Tuple[Any, ...],
@@ -105,6 +113,13 @@ def process_args(
     the last positional argument or `payload=`. A positional argument fills the first route argument not
     given by name. Anything else raises TaskclusterFailure naming the method and its arguments.
     """
+    if not extra and params is None and query is None and allow_payload and named.count(None) == len(named):
+        # the common shape: route arguments as positional strs (and the payload last or as payload=)
+        route, body = args, payload
+        if fn.has_input and body is None and len(args) == len(fn.args) + 1:
+            route, body = args[:-1], args[-1]
+        if len(route) == len(fn.args) and (body is not None) is fn.has_input and all_str(route):
+            return CallArgs(route, body, None)
     handler = limit = None
     legacy_names = fn.legacy["args"] if fn.legacy is not None else ()
     if extra:

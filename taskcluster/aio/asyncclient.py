@@ -22,6 +22,7 @@ __all__ = ["AsyncBaseClient", "config", "createApiClient", "createSession", "cre
 
 _aiohttp: Any = None
 _yarl_url: Any = None
+_NO_CONTENT_TYPE = ("Content-Type",)
 
 
 def _load_aiohttp() -> Any:
@@ -110,8 +111,8 @@ class AsyncBaseClient(ClientCore):
                         headers=action.headers,
                         timeout=self._timeout,
                         allow_redirects=False,
-                        skip_auto_headers=("Content-Type",),
-                        compress=False,
+                        # a bodiless POST/PUT would otherwise get an invented Content-Type
+                        skip_auto_headers=_NO_CONTENT_TYPE if action.body is None and action.method != "GET" else None,
                     ) as response:
                         body = await response.read()
                         outcome: Any = Answer(response.status, response.headers, body, response)

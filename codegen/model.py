@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 __all__ = [
     "HTTP_METHODS",
@@ -43,6 +44,14 @@ STABILITIES = frozenset({"stable", "experimental", "deprecated"})
 _ROUTE_PARAM = re.compile(r"<([^<>]*)>")
 
 
+def record(cls: Any) -> Any:
+    """A frozen dataclass whose fields are keyword-only where Python allows it (3.10+); all callers pass
+    keywords, so on 3.9 it is the same class with positional arguments also accepted."""
+    if sys.version_info >= (3, 10):
+        return dataclass(frozen=True, kw_only=True)(cls)
+    return dataclass(frozen=True)(cls)
+
+
 def is_identifier(name: object) -> bool:
     """True for a string that is a valid Python identifier and not a keyword."""
     return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
@@ -61,7 +70,7 @@ def _require(condition: bool, message: str) -> None:
 # --- authorization requirement (a scope expression) --------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Scope:
     """One scope; may contain ``<param>`` placeholders filled from the request."""
 
@@ -71,21 +80,21 @@ class Scope:
         _require(bool(self.value), "a scope must not be empty")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class AllOf:
     """Every sub-expression is required (an empty AllOf requires nothing)."""
 
     items: Tuple[ScopeExpression, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class AnyOf:
     """At least one sub-expression is required."""
 
     items: Tuple[ScopeExpression, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class IfThen:
     """``then`` is required when the request property ``condition`` is true, else ``otherwise``."""
 
@@ -94,7 +103,7 @@ class IfThen:
     otherwise: Optional[ScopeExpression] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class ForEach:
     """For each value ``variable`` of the list ``field`` of the request, the scope template ``each``."""
 
@@ -109,7 +118,7 @@ ScopeExpression = Union[Scope, AllOf, AnyOf, IfThen, ForEach]
 # --- functions -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Pagination:
     """A continuation-token pagination scheme.
 
@@ -124,7 +133,7 @@ class Pagination:
     limit_param: Optional[str] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class LegacyArgs:
     """An older form of a path parameter: several arguments joined into one.
 
@@ -137,7 +146,7 @@ class LegacyArgs:
     separator: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Function:
     """One HTTP endpoint of a service."""
 
@@ -184,7 +193,7 @@ class Function:
 # --- events ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class RoutingKeyEntry:
     """One dot-separated part of a topic routing key."""
 
@@ -195,7 +204,7 @@ class RoutingKeyEntry:
     max_size: Optional[int] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Exchange:
     """A topic exchange a service publishes messages on."""
 
@@ -225,7 +234,7 @@ class Exchange:
 # --- services ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Service:
     """One generated client class: a service's functions and/or exchanges."""
 
@@ -251,7 +260,7 @@ class Service:
         )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Api:
     """Everything one manifest describes. ``source`` names the manifest (e.g. ``apis.json``)."""
 

@@ -84,6 +84,7 @@ def call_flow(
 ) -> Generator[Union[Send, Sleep], Optional[Outcome], Any]:
     """Drive one call: send, classify the outcome, back off and retry, and return the result or raise."""
     attempt = 0
+    debug = log.isEnabledFor(logging.DEBUG)
     while True:
         attempt += 1
         headers = request.headers
@@ -98,11 +99,13 @@ def call_flow(
                 int(clock()),
                 nonce(),
             )
-        log.debug("%s: %s %s (attempt %d)", request.qualname, request.method, request.url, attempt)
+        if debug:
+            log.debug("%s: %s %s (attempt %d)", request.qualname, request.method, request.url, attempt)
         outcome = yield Send(request.method, request.url, headers, request.body)
         if isinstance(outcome, Answer):
             status = outcome.status
-            log.debug("%s: HTTP %d, %d bytes", request.qualname, status, len(outcome.body))
+            if debug:
+                log.debug("%s: HTTP %d, %d bytes", request.qualname, status, len(outcome.body))
             if status < 400:
                 return result_of(outcome)
             delay = None

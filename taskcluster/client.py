@@ -10,11 +10,10 @@ import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
 from ._base import ClientCore
-from ._events import topic_exchange  # noqa: F401  (kept importable from here for old code)
 from ._flow import Request, Send, call_flow
 from ._options import DEFAULT_CONFIG
 from ._pagination import next_page_query, page_items
-from ._prepare import CallArgs, CompiledFunction
+from ._prepare import CallArgs, CompiledFunction, split_kwargs
 from ._responses import Answer
 from ._tempcreds import createTemporaryCredentials
 from .exceptions import TaskclusterFailure
@@ -143,22 +142,12 @@ class BaseClient(ClientCore):
                 yield items.pop()
 
 
-def _api_method(name: str, is_async: bool) -> Callable[..., Any]:
-    if is_async:
-
-        async def async_method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            fn = self._functions[name]
-            named = tuple(kwargs.pop(arg, None) for arg in fn.args)
-            payload, query, params = kwargs.pop("payload", None), kwargs.pop("query", None), kwargs.pop("params", None)
-            return await self._apiCall(name, args, named, payload, query, params, kwargs)
-
-        return async_method
+def _api_method(name: str) -> Callable[..., Any]:
+    """A method for a runtime-built class; on an async class it returns the coroutine of `_apiCall`."""
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        fn = self._functions[name]
-        named = tuple(kwargs.pop(arg, None) for arg in fn.args)
-        payload, query, params = kwargs.pop("payload", None), kwargs.pop("query", None), kwargs.pop("params", None)
-        return self._apiCall(name, args, named, payload, query, params, kwargs)
+        named, payload, query, params, extra = split_kwargs(self._functions[name], kwargs)
+        return self._apiCall(name, args, named, payload, query, params, extra)
 
     return method
 
@@ -170,7 +159,7 @@ def _exchange_method(name: str) -> Callable[..., Dict[str, str]]:
     return method
 
 
-def build_api_class(name: str, reference: Mapping[str, Any], base: type, is_async: bool) -> type:
+def build_api_class(name: str, reference: Mapping[str, Any], base: type) -> type:
     """A client class built at run time from an API reference (functions and/or topic exchanges)."""
     if not isinstance(reference, Mapping) or not isinstance(reference.get("entries"), list):
         raise TaskclusterFailure(
@@ -197,7 +186,7 @@ def build_api_class(name: str, reference: Mapping[str, Any], base: type, is_asyn
             info.setdefault("args", [])
             info.setdefault("query", [])
             attrs["funcinfo"][entry_name] = info
-            method = _api_method(entry_name, is_async)
+            method = _api_method(entry_name)
         elif entry.get("type") == "topic-exchange":
             attrs["exchangeinfo"][entry_name] = dict(entry)
             method = _exchange_method(entry_name)
@@ -213,7 +202,7 @@ def build_api_class(name: str, reference: Mapping[str, Any], base: type, is_asyn
 
 def createApiClient(name: str, reference: Mapping[str, Any]) -> type:
     """Build a sync client class from an API reference at run time (as the historical client did)."""
-    return build_api_class(name, reference, BaseClient, is_async=False)
+    return build_api_class(name, reference, BaseClient)
 
 
 def createSession(*args: Any, **kwargs: Any) -> Any:

@@ -150,3 +150,32 @@ def test_build_url_errors_and_legacy_root():
         queue.buildSignedUrl("task", "T")
     with pytest.raises(taskcluster.TaskclusterFailure):
         taskcluster.Queue({"rootUrl": "https://tc.example.com", "baseUrl": "https://queue.example.com/v1"})
+
+
+def test_runtime_built_async_class_calls_the_server(server, options):
+    import asyncio
+
+    reference = {
+        "serviceName": "queue",
+        "apiVersion": "v1",
+        "entries": [
+            {
+                "type": "function",
+                "name": "task",
+                "method": "get",
+                "route": "/task/<taskId>",
+                "args": ["taskId"],
+                "query": [],
+            },
+        ],
+    }
+    Sync = taskcluster.client.createApiClient("Queue", reference)
+    Async = taskcluster.aio.createApiClient("Queue", reference)
+    assert Sync(options).task(taskId="a/b")["path"] == "/api/queue/v1/task/a%2Fb"
+
+    async def run():
+        async with Async(options) as queue:
+            return await queue.task("c", query={"x": "1"})
+
+    assert asyncio.run(run())["path"] == "/api/queue/v1/task/c?x=1"
+    assert all(record.signed for record in server.requests)

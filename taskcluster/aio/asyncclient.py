@@ -153,4 +153,4 @@ class AsyncBaseClient(ClientCore):
 
 def createApiClient(name: str, reference: Mapping[str, Any]) -> type:
     """Build an async client class from an API reference at run time."""
-    return build_api_class(name, reference, AsyncBaseClient, is_async=True)
+    return build_api_class(name, reference, AsyncBaseClient)

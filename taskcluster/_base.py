@@ -7,9 +7,9 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from ._events import topic_exchange
 from ._flow import Request
 from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
-from ._options import DEFAULT_CONFIG, ClientOptions, merge_options, parse_options
+from ._options import DEFAULT_CONFIG, ROOT_URL_REQUIRED, ClientOptions, merge_options, parse_options
 from ._pagination import PaginatedMethod
-from ._prepare import CallArgs, CompiledFunction, all_str, encode_payload, encode_query, process_args, split_kwargs
+from ._prepare import CallArgs, CompiledFunction, encode_payload, encode_query, process_args, split_kwargs
 from ._urls import ApiLocation, api_location
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
 
@@ -45,8 +45,11 @@ class ClientCore:
     def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None:
         merged = merge_options(self.classOptions, DEFAULT_CONFIG, options)
         self.options: Dict[str, Any] = merged
-        self._opts: ClientOptions = parse_options(merged)
-        self._location: ApiLocation = api_location(self._opts.root_url, self.serviceName, self.apiVersion)
+        # a class with only exchanges builds routing keys, which need no deployment
+        self._opts: ClientOptions = parse_options(merged, require_root_url=bool(self.funcinfo))
+        self._location: Optional[ApiLocation] = None
+        if self._opts.root_url:
+            self._location = api_location(self._opts.root_url, self.serviceName, self.apiVersion)
         credentials = self._opts.credentials
         self._signer: Optional[Signer] = None
         if credentials is not None:
@@ -57,6 +60,11 @@ class ClientCore:
         who = self._signer.client_id if self._signer is not None else None
         return "<%s rootUrl=%r clientId=%r>" % (type(self).__name__, self._opts.root_url, who)
 
+    def _api_location(self) -> ApiLocation:
+        if self._location is None:
+            raise TaskclusterFailure(ROOT_URL_REQUIRED)
+        return self._location
+
     def _function(self, name: str) -> CompiledFunction:
         try:
             return self._functions[name]
@@ -66,12 +74,15 @@ class ClientCore:
                 "%s has no API method %r; its methods are: %s" % (type(self).__name__, name, known)
             ) from None
 
-    def _prepare(self, fn: CompiledFunction, call: CallArgs) -> Request:
-        location = self._location
+    def _path(self, fn: CompiledFunction, call: CallArgs) -> str:
+        """The escaped route with its query string, relative to the service's base URL."""
         path = fn.path(call.route_values)
         query_string = encode_query(call.query)
-        if query_string:
-            path += "?" + query_string
+        return path + "?" + query_string if query_string else path
+
+    def _prepare(self, fn: CompiledFunction, call: CallArgs) -> Request:
+        location = self._api_location()
+        path = self._path(fn, call)
         body = None
         headers = _NO_HEADERS
         content_hash = EMPTY_PAYLOAD_HASH
@@ -113,12 +124,14 @@ class ClientCore:
         named, payload, query, params, extra = split_kwargs(fn, kwargs)
         return fn, process_args(fn, args, named, payload, query, params, extra, allow_payload)
 
+    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        fn, call = self._split_call(name, args, kwargs)
+        return self._iter_pages(fn, call)  # type: ignore[attr-defined]  (each driver defines it)
+
     def buildUrl(self, methodName: str, *args: Any, **kwargs: Any) -> str:
         """The URL of an API method for the given route arguments and `query=`, without signing it."""
         fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
-        path = fn.path(call.route_values)
-        query_string = encode_query(call.query)
-        return self._location.base_url + path + ("?" + query_string if query_string else "")
+        return self._api_location().base_url + self._path(fn, call)
 
     def buildSignedUrl(self, methodName: str, *args: Any, expiration: Optional[float] = None, **kwargs: Any) -> str:
         """A URL carrying a bewit, so a plain HTTP client can GET it until `expiration` seconds from now."""
@@ -130,21 +143,13 @@ class ClientCore:
             expiration = self._opts.signed_url_expiration
         if isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
             raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
-        fn = self._function(methodName)
-        if not kwargs and len(args) == len(fn.args) and all_str(args):
-            path = fn.path(args)  # the common case: every route argument given positionally as a str
-            query_string = ""
-        else:
-            fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
-            path = fn.path(call.route_values)
-            query_string = encode_query(call.query)
-        if query_string:
-            path += "?" + query_string
-        location = self._location
+        fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
+        path = self._path(fn, call)
+        location = self._api_location()
         bewit = self._signer.bewit(
             location.base_path + path, location.host, location.port, int(time.time() + expiration)
         )
-        return "%s%s%sbewit=%s" % (location.base_url, path, "&" if query_string else "?", bewit)
+        return "%s%s%sbewit=%s" % (location.base_url, path, "&" if "?" in path else "?", bewit)
 
     def _topicExchange(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Dict[str, str]:
         prefix = self._opts.exchange_prefix or self.classOptions.get("exchangePrefix", "")

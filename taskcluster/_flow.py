@@ -14,7 +14,7 @@ from ._responses import Answer, error_of, result_of
 from ._retry import backoff_delay, retry_delay
 from .exceptions import TaskclusterConnectionError
 
-__all__ = ["Request", "Send", "Sleep", "call_flow"]
+__all__ = ["Request", "Send", "Sleep", "call_flow", "describe_transport_error", "scrub_transport_error"]
 
 log = logging.getLogger("taskcluster.client")
 
@@ -138,6 +138,18 @@ def call_flow(
                 max_retries + 1,
             )
         yield Sleep(delay)
+
+
+def scrub_transport_error(exc: BaseException) -> BaseException:
+    """Drop what a transport exception keeps of the request (its headers carry the Authorization value), so
+    neither its repr nor a pickle of the TaskclusterConnectionError wrapping it holds a secret."""
+    for attribute in ("request", "response", "request_info"):
+        if getattr(exc, attribute, None) is not None:
+            try:
+                setattr(exc, attribute, None)
+            except AttributeError:
+                pass
+    return exc
 
 
 def describe_transport_error(exc: BaseException) -> str:

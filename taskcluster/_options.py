@@ -1,8 +1,9 @@
 """Client options: merged from class, module and caller dicts, validated once into a frozen value."""
 
-import copy
 import json
+import re
 from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
 
@@ -19,6 +20,8 @@ DEFAULT_CONFIG: Dict[str, Any] = {
 }
 
 _NUMBER = (int, float)
+_UNSAFE_CLIENT_ID = re.compile(r'[\x00-\x1f\x7f"\\]')
+ROOT_URL_REQUIRED = "rootUrl option is required (e.g. {'rootUrl': 'https://tc.example.com'})"
 
 
 class Credentials:
@@ -75,17 +78,38 @@ class ClientOptions:
         )
 
 
+class OptionsDict(dict):  # type: ignore[type-arg]
+    """The merged options a client keeps as `client.options`: a plain dict whose repr hides the accessToken
+    and the certificate."""
+
+    def __repr__(self) -> str:
+        shown = dict(self)
+        credentials = shown.get("credentials")
+        if isinstance(credentials, Mapping):
+            shown["credentials"] = {
+                key: ("<hidden>" if key in ("accessToken", "certificate") and value else value)
+                for key, value in credentials.items()
+            }
+        return repr(shown)
+
+
 def merge_options(
     class_options: Mapping[str, Any], defaults: Mapping[str, Any], options: Optional[Mapping[str, Any]]
 ) -> Dict[str, Any]:
-    """Class options, then module defaults, then the caller's options, as a new dict (inputs untouched)."""
+    """Class options, then module defaults, then the caller's options, as a new dict.
+
+    The inputs are never changed: the result is a new dict with its own `credentials` dict; other values are
+    shared (shallow), as the historical client did, so unknown keys may hold anything.
+    """
     if options is None:
         options = {}
     elif not isinstance(options, Mapping):
         raise TaskclusterFailure("options must be a dict, got %s" % type(options).__name__)
-    merged = copy.deepcopy(dict(class_options))
-    merged.update(copy.deepcopy(dict(defaults)))
-    merged.update(copy.deepcopy(dict(options)))
+    merged = OptionsDict(class_options)
+    merged.update(defaults)
+    merged.update(options)
+    if isinstance(merged.get("credentials"), Mapping):
+        merged["credentials"] = dict(merged["credentials"])
     return merged
 
 
@@ -135,6 +159,10 @@ def parse_credentials(credentials: Any) -> Optional[Credentials]:
             "credentials must be a dict with clientId and accessToken, got %s" % type(credentials).__name__
         )
     client_id = _text_credential("clientId", credentials.get("clientId"))
+    if client_id and _UNSAFE_CLIENT_ID.search(client_id):
+        raise TaskclusterAuthFailure(
+            "credentials.clientId must be printable text without quotes or backslashes (it travels in a header)"
+        )
     access_token = _text_credential("accessToken", credentials.get("accessToken"))
     certificate = _certificate(credentials.get("certificate"))
     if not client_id or not access_token:
@@ -148,19 +176,33 @@ def _check_type(options: Mapping[str, Any], name: str, types: Any, expected: str
         raise TaskclusterFailure("option %s must be %s, got %s" % (name, expected, type(value).__name__))
 
 
-def parse_options(merged: Mapping[str, Any]) -> ClientOptions:
+def _check_root_url(root_url: Any) -> str:
+    if not isinstance(root_url, str):
+        raise TaskclusterFailure("option rootUrl must be a str, got %s" % type(root_url).__name__)
+    expected = "an http:// or https:// URL with a host and no query, e.g. https://tc.example.com"
+    try:
+        parts = urlsplit(root_url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise TaskclusterFailure("option rootUrl must be %s, got %r" % (expected, root_url)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or " " in root_url:
+        raise TaskclusterFailure("option rootUrl must be %s, got %r" % (expected, root_url))
+    return root_url.rstrip("/")
+
+
+def parse_options(merged: Mapping[str, Any], require_root_url: bool = True) -> ClientOptions:
     """Validate merged options; a misuse gets a TaskclusterFailure that names the option and what it expects."""
     if merged.get("baseUrl"):
         raise TaskclusterFailure(
             "baseUrl option is no longer allowed; pass rootUrl (the deployment's root URL) instead"
         )
     root_url = merged.get("rootUrl")
-    if not root_url:
-        raise TaskclusterFailure("rootUrl option is required (e.g. {'rootUrl': 'https://tc.example.com'})")
-    if not isinstance(root_url, str):
-        raise TaskclusterFailure("option rootUrl must be a str, got %s" % type(root_url).__name__)
-    if not root_url.startswith(("http://", "https://")):
-        raise TaskclusterFailure("option rootUrl must be an http:// or https:// URL, got %r" % root_url)
+    if root_url:
+        root_url = _check_root_url(root_url)
+    elif require_root_url:
+        raise TaskclusterFailure(ROOT_URL_REQUIRED)
+    else:
+        root_url = ""
     _check_type(merged, "maxRetries", int, "a non-negative int")
     _check_type(merged, "signedUrlExpiration", _NUMBER, "a number of seconds")
     _check_type(merged, "timeout", _NUMBER, "a number of seconds")
@@ -193,7 +235,7 @@ def parse_options(merged: Mapping[str, Any]) -> ClientOptions:
     if expiration is not None and expiration <= 0:
         raise TaskclusterFailure("option signedUrlExpiration must be a positive number of seconds, got %r" % expiration)
     return ClientOptions(
-        root_url=root_url.rstrip("/"),
+        root_url=root_url,
         credentials=parse_credentials(merged.get("credentials")),
         authorized_scopes=scopes,
         max_retries=max_retries,

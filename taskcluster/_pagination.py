@@ -3,6 +3,8 @@
 import functools
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from .exceptions import TaskclusterFailure
+
 __all__ = ["next_page_query", "page_items", "PaginatedMethod", "BoundPaginatedMethod"]
 
 
@@ -11,6 +13,11 @@ def next_page_query(query: Optional[Mapping[str, Any]], page: Any) -> Optional[D
     token = page.get("continuationToken") if isinstance(page, dict) else None
     if not token:
         return None
+    if query and query.get("continuationToken") == token:
+        raise TaskclusterFailure(
+            "the service answered continuationToken %r again for the page it designates; stopping instead of "
+            "fetching the same page forever" % token
+        )
     following = dict(query or {})
     following["continuationToken"] = token
     return following

@@ -60,7 +60,7 @@ class CompiledFunction:
 class CallArgs:
     """What a call asked for, once the calling convention has been resolved."""
 
-    __slots__ = ("route_values", "payload", "query", "pagination_handler", "pagination_limit")
+    __slots__ = ("route_values", "payload", "query", "pagination_handler")
 
     def __init__(
         self,
@@ -68,21 +68,19 @@ class CallArgs:
         payload: Any,
         query: Optional[Dict[str, Any]],
         pagination_handler: Optional[Callable[[Any], Any]] = None,
-        pagination_limit: Optional[int] = None,
     ) -> None:
         self.route_values = route_values
         self.payload = payload
         self.query = query
         self.pagination_handler = pagination_handler
-        self.pagination_limit = pagination_limit
 
 
 def _route_value(fn: CompiledFunction, name: str, value: Any) -> str:
-    if value.__class__ is str:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
     if isinstance(value, str):
+        if not value:
+            raise TaskclusterFailure("%s: argument %s must not be empty" % (fn.signature(), name))
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise TaskclusterFailure(
         "%s: argument %s must be a str or int, got %s" % (fn.signature(), name, type(value).__name__)
@@ -113,13 +111,14 @@ def process_args(
     the last positional argument or `payload=`. A positional argument fills the first route argument not
     given by name. Anything else raises TaskclusterFailure naming the method and its arguments.
     """
-    if not extra and params is None and query is None and allow_payload and named.count(None) == len(named):
+    if not extra and params is None and query is None and named.count(None) == len(named):
         # the common shape: route arguments as positional strs (and the payload last or as payload=)
         route, body = args, payload
-        if fn.has_input and body is None and len(args) == len(fn.args) + 1:
+        if allow_payload and fn.has_input and body is None and len(args) == len(fn.args) + 1:
             route, body = args[:-1], args[-1]
-        if len(route) == len(fn.args) and (body is not None) is fn.has_input and all_str(route):
-            return CallArgs(route, body, None)
+        wanted_body = fn.has_input and allow_payload
+        if len(route) == len(fn.args) and (body is not None) is wanted_body and all_str(route) and all(route):
+            return CallArgs(list(route), body, None)
     handler = limit = None
     legacy_names = fn.legacy["args"] if fn.legacy is not None else ()
     if extra:
@@ -189,7 +188,7 @@ def process_args(
     if limit is not None and "limit" in fn.query:
         query = dict(query or {})
         query["limit"] = limit
-    return CallArgs(values, payload, query, handler, limit)
+    return CallArgs(values, payload, query, handler)
 
 
 def _legacy_form(
@@ -247,17 +246,14 @@ def encode_query(query: Optional[Mapping[str, Any]]) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        from .utils import stringDate
+    from .utils import _jsonDefault
 
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc)
-        return stringDate(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    raise TypeError("payload holds a %s, which cannot be sent as JSON" % type(value).__name__)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc)
+    try:
+        return _jsonDefault(value)
+    except TypeError:
+        raise TypeError("payload holds a %s, which cannot be sent as JSON" % type(value).__name__) from None
 
 
 def encode_payload(fn: CompiledFunction, payload: Any) -> bytes:

@@ -10,7 +10,7 @@ import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
 from ._base import ClientCore
-from ._flow import Request, Send, call_flow
+from ._flow import Request, Send, call_flow, scrub_transport_error
 from ._options import DEFAULT_CONFIG
 from ._pagination import next_page_query, page_items
 from ._prepare import CallArgs, CompiledFunction, split_kwargs
@@ -91,7 +91,7 @@ class BaseClient(ClientCore):
 
     def _send(self, request: Request) -> Any:
         session = self._session if self._session is not None else self.session
-        requests = _requests
+        requests = _requests if _requests is not None else _load_requests()
         timeout = self._opts.timeout
         flow = call_flow(request, self._signer, self._opts.max_retries, random.random)
         action = next(flow)
@@ -108,7 +108,7 @@ class BaseClient(ClientCore):
                     )
                     outcome: Any = Answer(response.status_code, response.headers, response.content, response)
                 except requests.RequestException as exc:
-                    outcome = exc
+                    outcome = scrub_transport_error(exc)
             else:
                 time.sleep(action.seconds)
                 outcome = None
@@ -127,10 +127,6 @@ class BaseClient(ClientCore):
             if following is None:
                 return
             query = following
-
-    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
-        fn, call = self._split_call(name, args, kwargs)
-        return self._iter_pages(fn, call)
 
     def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
         fn, call = self._split_call(name, args, kwargs)

@@ -318,3 +318,11 @@ def test_older_form_without_payload_and_half_given_names(driver, server, options
     with pytest.raises(TaskclusterFailure) as info:
         driver.call("PurgeCache", options, "purgeRequests", provisionerId="prov")
     assert "missing workerType" in str(info.value)
+
+
+def test_a_repeated_continuation_token_stops_pagination(driver, server, options):
+    server.add(*[Reply(200, json_body={"tasks": [1], "continuationToken": "same"})] * 3)
+    with pytest.raises(TaskclusterFailure) as info:
+        driver.collect("Queue", options, "listTaskGroup", "pages", "G")
+    assert "continuationToken 'same' again" in str(info.value)
+    assert len(server.requests) == 2

@@ -46,9 +46,10 @@ def test_failing_signed_calls_leak_nothing(server, options, caplog):
         queue.close()
     headers = [r.headers["Authorization"] for r in server.requests]
     assert len(headers) == 14 and all(headers)
-    secrets = secrets_of(temp, bewit_url, headers)
+    macs = [h.split('mac="')[1].rstrip('"') for h in headers]
+    secrets = secrets_of(temp, bewit_url, headers) + macs
     haystack = "\n".join(texts + [caplog.text])
-    assert "Queue.task" in caplog.text or "Queue.task" in haystack
+    assert "Queue.task: HTTP 401" in haystack and "retrying" in caplog.text
     for secret in secrets:
         assert secret not in haystack
 
@@ -77,3 +78,31 @@ def test_debug_environment_variable_logs_calls_without_secrets(server):
     assert "Queue.ping: GET %s/api/queue/v1/ping" % server.root_url in out.stderr
     assert ACCESS_TOKEN not in out.stderr
     assert server.requests[0].headers["Authorization"] not in out.stderr
+
+
+def test_client_ids_that_would_break_the_header_are_refused():
+    for client_id in ("my-client\n", 'a"b', "a\\b", "tab\there"):
+        with pytest.raises(taskcluster.TaskclusterAuthFailure) as info:
+            taskcluster.Queue(
+                {"rootUrl": "http://127.0.0.1:1", "credentials": {"clientId": client_id, "accessToken": "tok"}}
+            )
+        assert client_id not in str(info.value) and "clientId" in str(info.value)
+
+
+def test_a_pickled_connection_error_holds_no_authorization_header(server, options):
+    import pickle
+
+    server.add(DROP, DROP, DROP, DROP, DROP, DROP)
+    queue = taskcluster.Queue(options)
+    with pytest.raises(taskcluster.TaskclusterConnectionError) as info:
+        queue.ping()
+    data = pickle.dumps(info.value)
+    assert b"Hawk id" not in data and b"mac=" not in data
+    assert pickle.loads(data).superExc is not None
+    queue.close()
+
+
+def test_client_options_repr_hides_the_access_token(options):
+    queue = taskcluster.Queue(options)
+    assert ACCESS_TOKEN not in repr(queue.options) and ACCESS_TOKEN not in str(queue.options)
+    assert queue.options["credentials"]["accessToken"] == ACCESS_TOKEN

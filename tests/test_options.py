@@ -36,20 +36,46 @@ def test_merge_order_class_then_defaults_then_user():
     assert merged == {"exchangePrefix": "exchange/class/", "a": "class", "b": "default", "c": "user"}
 
 
-def test_merge_never_mutates_inputs_deeply():
-    class_options = {"exchangePrefix": "exchange/x/", "nested": {"k": [1]}}
+def test_merge_never_mutates_inputs():
+    class_options = {"exchangePrefix": "exchange/x/"}
     defaults = copy.deepcopy(DEFAULT_CONFIG)
     user = {"rootUrl": ROOT, "credentials": {"clientId": "c", "accessToken": TOKEN, "expires": "2030"}, "x": [1]}
     snapshots = [copy.deepcopy(d) for d in (class_options, defaults, user)]
     merged = merge_options(class_options, defaults, user)
-    # mutate every nested part of the result: the inputs must not change
+    # the result and its credentials are new dicts: changing them changes no input
     merged["credentials"]["clientId"] = "changed"
     merged["credentials"]["new"] = 1
-    merged["nested"]["k"].append(2)
-    merged["x"].append(2)
+    merged["exchangePrefix"] = "other"
+    merged["rootUrl"] = "http://elsewhere"
     parse_options(merged)
     assert [class_options, defaults, user] == snapshots
     assert merged["credentials"] is not user["credentials"]
+
+
+def test_unknown_values_are_kept_as_given_even_when_they_cannot_be_copied():
+    import threading
+
+    lock = threading.Lock()
+    merged = merge_options(
+        {},
+        DEFAULT_CONFIG,
+        {"rootUrl": ROOT, "lock": lock, "credentials": {"clientId": "c", "accessToken": TOKEN, "x": lock}},
+    )
+    assert merged["lock"] is lock and merged["credentials"]["x"] is lock
+    parse_options(merged)
+
+
+def test_options_repr_hides_secrets():
+    merged = merge_options(
+        {},
+        DEFAULT_CONFIG,
+        {
+            "rootUrl": ROOT,
+            "credentials": {"clientId": "c", "accessToken": TOKEN, "certificate": '{"signature": "SIG"}'},
+        },
+    )
+    assert TOKEN not in repr(merged) and "SIG" not in repr(merged) and "'clientId': 'c'" in repr(merged)
+    assert merged["credentials"]["accessToken"] == TOKEN
 
 
 def test_merge_and_parse_do_not_mutate_module_defaults():

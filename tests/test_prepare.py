@@ -269,7 +269,6 @@ def test_pagination_handler_and_limit_are_passed_on():
 
     result = call("listTaskGroup", "G", paginationHandler=handler, paginationLimit=3)
     assert result.pagination_handler is handler
-    assert result.pagination_limit == 3
     assert result.query == {"limit": 3}
 
 

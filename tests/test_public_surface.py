@@ -179,3 +179,37 @@ def test_runtime_built_async_class_calls_the_server(server, options):
 
     assert asyncio.run(run())["path"] == "/api/queue/v1/task/c?x=1"
     assert all(record.signed for record in server.requests)
+
+
+def test_events_classes_need_no_root_url_but_api_classes_do():
+    events = taskcluster.QueueEvents()
+    assert events.taskCompleted(taskId="abc")["routingKeyPattern"] == "primary.abc.*.*.*.*.*.*.*.#"
+    assert taskcluster.aio.QueueEvents().taskDefined()["exchange"] == "exchange/taskcluster-queue/v1/task-defined"
+    with pytest.raises(taskcluster.TaskclusterFailure) as info:
+        taskcluster.Queue()
+    assert "rootUrl option is required" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "root_url",
+    [
+        "https://tc.example.com:abc",
+        "http://[::1",
+        "https://",
+        "ftp://tc.example.com",
+        "https://tc example.com",
+        "https://tc.example.com/?x=1",
+        42,
+    ],
+)
+def test_malformed_root_urls_are_refused_up_front(root_url):
+    with pytest.raises(taskcluster.TaskclusterFailure) as info:
+        taskcluster.Queue({"rootUrl": root_url})
+    assert "rootUrl" in str(info.value)
+
+
+def test_empty_route_values_are_refused():
+    queue = taskcluster.Queue({"rootUrl": "https://tc.example.com"})
+    with pytest.raises(taskcluster.TaskclusterFailure) as info:
+        queue.buildUrl("getLatestArtifact", "t", "")
+    assert "argument name must not be empty" in str(info.value)

@@ -160,3 +160,39 @@ def test_async_pagination_handler_may_be_a_coroutine(server, options):
 
     assert asyncio.run(run()) is None
     assert seen == [1, 2]
+
+
+def test_a_given_session_still_maps_transport_errors(tmp_path):
+    """In a fresh process (requests not yet imported by us), a caller's session and a refused connection."""
+    import subprocess
+    import sys
+
+    script = (
+        "import requests, taskcluster\n"
+        "q = taskcluster.Queue({'rootUrl': 'http://127.0.0.1:9', 'maxRetries': 0}, session=requests.Session())\n"
+        "try:\n"
+        "    q.ping()\n"
+        "except taskcluster.TaskclusterConnectionError as exc:\n"
+        "    print('mapped', type(exc.superExc).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.startswith("mapped ConnectionError"), out.stderr
+
+
+def test_async_pagination_handler_returning_a_future_is_awaited(server, options):
+    from scripted_server import Reply
+
+    server.add(Reply(200, json_body={"tasks": [1], "continuationToken": "a"}), Reply(200, json_body={"tasks": [2]}))
+    seen = []
+
+    def handler(page):
+        future = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(0.01, lambda: (seen.extend(page["tasks"]), future.set_result(None)))
+        return future
+
+    async def run():
+        async with taskcluster.aio.Queue(options) as queue:
+            await queue.listTaskGroup("G", paginationHandler=handler)
+        return list(seen)
+
+    assert asyncio.run(run()) == [1, 2]

@@ -7,11 +7,12 @@ nothing is ever left unclosed (pass a session for connection reuse). aiohttp is 
 """
 
 import asyncio
+import inspect
 import random
 from typing import Any, AsyncIterator, Mapping, Optional, Tuple
 
 from .._base import ClientCore
-from .._flow import Request, Send, call_flow
+from .._flow import Request, Send, call_flow, scrub_transport_error
 from .._pagination import next_page_query, page_items
 from .._prepare import CallArgs, CompiledFunction
 from .._responses import Answer
@@ -82,7 +83,7 @@ class AsyncBaseClient(ClientCore):
             async for page in self._iter_pages(fn, call):
                 outcome = handler(page)
                 del page
-                if asyncio.iscoroutine(outcome):
+                if inspect.isawaitable(outcome):
                     await outcome
             return None
         return await self._send(self._prepare(fn, call))
@@ -117,7 +118,7 @@ class AsyncBaseClient(ClientCore):
                         body = await response.read()
                         outcome: Any = Answer(response.status, response.headers, body, response)
                 except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                    outcome = exc
+                    outcome = scrub_transport_error(exc)
             else:
                 await asyncio.sleep(action.seconds)
                 outcome = None
@@ -136,10 +137,6 @@ class AsyncBaseClient(ClientCore):
             if following is None:
                 return
             query = following
-
-    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
-        fn, call = self._split_call(name, args, kwargs)
-        return self._iter_pages(fn, call)
 
     async def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
         fn, call = self._split_call(name, args, kwargs)

@@ -73,6 +73,8 @@ CASES = [
      "Widgets.import.name: entry name 'import' is not a valid Python identifier (or is a keyword)"),
     ("entry-name-reserved", lambda d: create(d).update(name="funcinfo"),
      "Widgets.funcinfo.name: entry name 'funcinfo' is reserved"),
+    ("entry-name-shadows-the-session", lambda d: create(d).update(name="session"),
+     "Widgets.session.name: entry name 'session' is reserved"),
     ("query-not-identifier", lambda d: create(d).update(query=["dry-run"]),
      "Widgets.createWidget.query[0]: query parameter 'dry-run' is not a valid Python identifier"),
     ("query-reserved", lambda d: create(d).update(query=["params"]),
@@ -131,6 +133,8 @@ CASES = [
      "Widgets.serviceName: is required"),
     ("deprecated-not-bool", lambda d: d["Widgets"].update(deprecated="yes"),
      "Widgets.deprecated: 'yes' is not of type 'boolean'"),
+    ("control-character-in-text", lambda d: create(d).update(title="nul \x00 here"),
+     "Widgets.createWidget.title"),
     ("long-code-line", lambda d: create(d).update(description="Example:\n\n```\n" + "x = 1; " * 20 + "\n```"),
      "Widgets.createWidget.description: line 4 is in a code block and longer than 100 characters"),
 ]
@@ -194,3 +198,12 @@ def test_the_real_manifest_is_valid():
     modules = {s.module_name for s in api.services}
     assert not modules & manifest.RESERVED_MODULE_NAMES
     assert len(modules) == len(api.services)
+
+
+def test_reserved_member_names_cover_the_runtime_base_classes():
+    """A method named like a public member of the base clients would replace it (e.g. `session`)."""
+    from taskcluster.aio.asyncclient import AsyncBaseClient
+    from taskcluster.client import BaseClient
+
+    public = {name for cls in (BaseClient, AsyncBaseClient) for name in dir(cls) if not name.startswith("_")}
+    assert public <= manifest.RESERVED_MEMBER_NAMES, sorted(public - manifest.RESERVED_MEMBER_NAMES)

@@ -3,9 +3,10 @@
 - Hawk ``Authorization`` headers are checked with ``mohawk.Receiver`` (±900 s clock skew, nonce reuse
   refused, the payload hash verified when the client sent one);
 - bewits (``?bewit=`` signed URLs) with ``mohawk.bewit.check_bewit``;
-- ``ext`` (base64 JSON, either alphabet) may carry a temporary-credential ``certificate`` and
-  ``authorizedScopes``; certificates are validated (version, seed, window, at most 31 days, issuer and
-  signature, named-credential rules) and their access token derived from the issuer's;
+- ``ext`` (base64 JSON, either alphabet; NaN and Infinity refused) may carry a temporary-credential
+  ``certificate`` and ``authorizedScopes``; certificates are validated (version, seed, a window of finite
+  integer milliseconds at most 31 days long, issuer and signature, named-credential rules) and their access
+  token derived from the issuer's; ``authorizedScopes`` beyond the credentials' scopes fail authentication;
 - requests without credentials get the scopes of the ``anonymous`` role.
 
 Messages never contain access tokens, signatures, MACs or bewits.
@@ -18,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -34,7 +36,6 @@ from .scopes import ScopeSet, is_valid_scope
 __all__ = [
     "AuthenticationError",
     "Authenticator",
-    "AuthorizedScopesError",
     "ClientInfo",
     "Principal",
     "certificate_signature",
@@ -65,14 +66,6 @@ for _name in ("mohawk", "mohawk.base", "mohawk.receiver", "mohawk.sender", "moha
 
 class AuthenticationError(Exception):
     """401: the request's credentials are not valid."""
-
-
-class AuthorizedScopesError(Exception):
-    """403: ``authorizedScopes`` asks for scopes the credentials do not have."""
-
-    def __init__(self, message: str, missing: List[str]) -> None:
-        super().__init__(message)
-        self.missing = missing
 
 
 class ClientInfo:
@@ -110,6 +103,18 @@ ClientLoader = Callable[[str], Optional[ClientInfo]]
 Expander = Callable[[List[str]], List[str]]
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError("%s is not JSON" % name)
+
+
+def _json_loads(text: str, what: str) -> Any:
+    """Strict JSON: Python's parser would accept NaN, Infinity and -Infinity, which JSON does not have."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
+        raise AuthenticationError("%s is not valid JSON (NaN and Infinity are not allowed)" % what)
+
+
 def decode_ext(ext: Optional[str]) -> Dict[str, Any]:
     """Decode a Hawk ``ext``: base64 (standard or URL-safe, padding optional) of a JSON object."""
     if not ext:
@@ -117,9 +122,10 @@ def decode_ext(ext: Optional[str]) -> Dict[str, Any]:
     text = ext.strip().replace("-", "+").replace("_", "/")
     text += "=" * (-len(text) % 4)
     try:
-        data = json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
+        raw = base64.b64decode(text, validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise AuthenticationError("ext is not base64-encoded JSON")
+    data = _json_loads(raw, "ext")
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -148,6 +154,15 @@ def _ms_text(value: Any) -> str:
     return str(value)
 
 
+def _is_whole_number(value: Any) -> bool:
+    """An int, or a float that is finite and integer-valued (JSON has one number type); not a bool."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
 def temporary_access_token(issuer_access_token: str, seed: str) -> str:
     """The access token of temporary credentials: base64url(HMAC-SHA256(issuer token, seed)) without ``=``."""
     digest = hmac.new(issuer_access_token.encode("utf-8"), seed.encode("utf-8"), hashlib.sha256).digest()
@@ -155,26 +170,33 @@ def temporary_access_token(issuer_access_token: str, seed: str) -> str:
 
 
 class _NonceCache:
-    """Bounded memory of (clientId, nonce, ts) seen within the skew window."""
+    """Memory of the (clientId, nonce, ts) accepted within the last two skew windows.
 
-    def __init__(self, max_entries: int = 100000) -> None:
+    mohawk accepts a timestamp at most TIMESTAMP_SKEW_SECONDS away from the clock, so a request accepted
+    at time ``t`` can only be replayed until ``t + 2 * TIMESTAMP_SKEW_SECONDS``: entries are forgotten by
+    age only (never by count, which would let a flood of requests make room for a replay). Memory is
+    bounded by the request rate over that window.
+    """
+
+    def __init__(self) -> None:
         self._seen: "collections.OrderedDict[Tuple[str, str, str], float]" = collections.OrderedDict()
-        self._max = max_entries
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
     def seen(self, client_id: str, nonce: str, ts: str, now: float) -> bool:
         key = (client_id, nonce, ts)
         with self._lock:
-            if key in self._seen:
-                return True
-            self._seen[key] = now
             horizon = now - 2 * TIMESTAMP_SKEW_SECONDS
             while self._seen:
                 oldest_key, added = next(iter(self._seen.items()))
-                if len(self._seen) > self._max or added < horizon:
-                    del self._seen[oldest_key]
-                else:
+                if added >= horizon:
                     break
+                del self._seen[oldest_key]
+            if key in self._seen:
+                return True
+            self._seen[key] = now
             return False
 
 
@@ -312,14 +334,11 @@ class Authenticator:
         """The Hawk key for ``client_id`` and its unexpanded scopes, honouring a certificate in ``ext``."""
         ext = decode_ext(ext_text)
         cert = ext.get("certificate")
-        if not cert:
+        if cert is None:  # only an absent (or null) certificate means permanent credentials; {} is refused
             client = self._load(loader, client_id)
             return client.access_token, list(client.scopes), ext
         if isinstance(cert, str):
-            try:
-                cert = json.loads(cert)
-            except ValueError:
-                raise AuthenticationError("ext.certificate is not valid JSON")
+            cert = _json_loads(cert, "ext.certificate")
         if not isinstance(cert, dict):
             raise AuthenticationError("ext.certificate must be a JSON object")
         return self._check_certificate(loader, client_id, cert) + (ext,)
@@ -333,8 +352,10 @@ class Authenticator:
             raise AuthenticationError("ext.certificate.seed must be a string of 44 characters")
         start, expiry = cert.get("start"), cert.get("expiry")
         for name, value in (("start", start), ("expiry", expiry)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise AuthenticationError("ext.certificate.%s must be a number (milliseconds)" % name)
+            if not _is_whole_number(value):
+                raise AuthenticationError(
+                    "ext.certificate.%s must be a finite integer (milliseconds since the epoch)" % name
+                )
         scopes = cert.get("scopes")
         if not isinstance(scopes, list) or not all(is_valid_scope(s) for s in scopes):
             raise AuthenticationError("ext.certificate.scopes must be a list of valid scopes")
@@ -391,10 +412,10 @@ class Authenticator:
                 raise AuthenticationError("ext.authorizedScopes must be a list of valid scopes")
             missing = [s for s in authorized if not scopes.satisfies(s)]
             if missing:
-                raise AuthorizedScopesError(
-                    "authorizedScopes exceed the scopes of clientId %r; missing: %s"
-                    % (client_id, ", ".join(missing)),
-                    missing,
+                # upstream fails authentication here (401), it does not answer InsufficientScopes
+                raise AuthenticationError(
+                    "ext.authorizedScopes oversteps your scopes: clientId %r does not have %s"
+                    % (client_id, ", ".join(missing))
                 )
             scopes = self._scopes(list(authorized))
         return Principal(client_id, scopes, scheme)

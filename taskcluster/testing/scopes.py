@@ -22,7 +22,6 @@ __all__ = [
     "instantiate",
     "is_valid_scope",
     "normalize_scopes",
-    "satisfies",
     "unsatisfied",
 ]
 
@@ -48,7 +47,7 @@ def is_valid_scope(scope: Any) -> bool:
 
 
 class ScopeSet:
-    """A set of held scopes with fast satisfaction checks."""
+    """A set of held scopes with fast satisfaction checks: ``ScopeSet(held).satisfies(scope)``."""
 
     __slots__ = ("_exact", "_prefixes", "scopes")
 
@@ -70,13 +69,6 @@ class ScopeSet:
 
     def __repr__(self) -> str:
         return "ScopeSet(%r)" % (self.scopes,)
-
-
-def satisfies(held: Iterable[str], scope: str) -> bool:
-    """True when ``scope`` is satisfied by one of the ``held`` scopes."""
-    if isinstance(held, ScopeSet):
-        return held.satisfies(scope)
-    return ScopeSet(held).satisfies(scope)
 
 
 def normalize_scopes(scopes: Iterable[str]) -> List[str]:

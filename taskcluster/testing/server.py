@@ -29,23 +29,17 @@ from mohawk.base import Resource
 from . import services
 from ._schema import validate
 from ._time import format_date, now, to_ms
-from .auth import (
-    AuthenticationError,
-    Authenticator,
-    AuthorizedScopesError,
-    ClientInfo,
-    certificate_signature,
-    temporary_access_token,
-)
+from .auth import AuthenticationError, Authenticator, ClientInfo, certificate_signature, temporary_access_token
 from .routes import ServiceTable, load_tables
 from .scopes import MissingParameter, ScopeExpansionError, expand_scopes
-from .store import Store
+from .store import NEVER_EXPIRES, Store
 
 __all__ = ["DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
 
 log = logging.getLogger("taskcluster.testing")
 
 DEFAULT_ROOT_CLIENT_ID = "static/taskcluster/root"
+_CREATED_BY = "created by LocalDeployment.create_client"
 #: Largest request body accepted (artifact uploads are held in memory and SQLite).
 MAX_BODY_BYTES = 1024 * 1024 * 1024
 _AIOHTTP_39 = tuple(int(x) for x in aiohttp.__version__.split(".")[:2]) >= (3, 9)
@@ -159,33 +153,18 @@ class _Core:
 
     def create_client(self, client_id: str, scopes: Iterable[str], description: str = "",
                       expires: Optional[datetime.datetime] = None) -> Dict[str, str]:
-        from .services.auth import new_access_token
-
         store = self._require_store()
-        scopes = list(scopes)
-        stamp = format_date(now(self.clock()))
-        expires_text = format_date(expires) if expires else "3000-01-01T00:00:00.000Z"
+        expires_text = format_date(expires) if expires else NEVER_EXPIRES
         with store.transaction() as db:
-            row = db.one("SELECT access_token FROM clients WHERE client_id = ?", (client_id,))
-            if row is None:
-                token = new_access_token()
-                db.execute(
-                    "INSERT INTO clients (client_id, access_token, description, scopes, expires, created, "
-                    "last_modified, last_date_used, last_rotated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (client_id, token, description or "created by LocalDeployment.create_client",
-                     json.dumps(scopes), expires_text, stamp, stamp, stamp, stamp),
-                )
-            else:
-                token = row["access_token"]
-                db.execute("UPDATE clients SET scopes = ?, expires = ?, disabled = 0, last_modified = ? "
-                           "WHERE client_id = ?", (json.dumps(scopes), expires_text, stamp, client_id))
+            token = db.restore_client(client_id, list(scopes), expires_text, format_date(now(self.clock())),
+                                      description or _CREATED_BY)
         return {"clientId": client_id, "accessToken": token}
 
     def reset(self) -> None:
-        store = self._require_store()
-        store.reset([self.root_client_id] + list(self.configured_clients), self.clock())
-        for client_id, scopes in self.configured_clients.items():
-            self.client_credentials[client_id] = self.create_client(client_id, scopes)
+        """Forget all state; the root client and the configured clients are restored (same tokens)."""
+        tokens = self._require_store().reset(self.root_client_id, self.root_access_token, self.configured_clients,
+                                             _CREATED_BY, self.clock())
+        self.client_credentials = {cid: {"clientId": cid, "accessToken": token} for cid, token in tokens.items()}
 
     def temporary_credentials(self, name: str, scopes: List[str], start: datetime.datetime,
                               expiry: datetime.datetime) -> Dict[str, str]:
@@ -267,8 +246,6 @@ class _Core:
             )
         except AuthenticationError as e:
             raise services.ServiceError(401, "AuthenticationFailed", str(e))
-        except AuthorizedScopesError as e:
-            raise services.ServiceError(403, "InsufficientScopes", str(e), extra={"missing": {"AllOf": e.missing}})
         except ScopeExpansionError as e:
             raise services.ServiceError(500, "InternalServerError", "cannot expand the client's roles: %s" % e)
 
@@ -350,6 +327,10 @@ class _Core:
             except (MissingParameter, ScopeExpansionError) as e:
                 log.error("local deployment: %s.%s: %s", service, entry.name, e)
                 raise services.ServiceError(500, "InternalServerError", "%s.%s: %s" % (service, entry.name, e))
+            if not call.authorized:
+                log.error("local deployment: %s.%s answered without enforcing its scopes", service, entry.name)
+                raise services.ServiceError(500, "InternalServerError", "%s.%s did not check the caller's scopes"
+                                            % (service, entry.name))
         except services.ServiceError as e:
             return self._error(request, e, entry, params, original)
         except Exception:

@@ -2,7 +2,8 @@
 
 All access goes through one connection guarded by a lock; ``transaction()`` wraps a ``BEGIN IMMEDIATE`` /
 ``COMMIT``, so each API call's reads and writes are atomic. The service modules own their SQL; this module
-owns the schema, seeding (root client, anonymous role) and ``reset()``.
+owns the schema, the client rows (`Tx.insert_client`, `Tx.restore_client`), seeding (root client, anonymous
+role) and ``reset()``.
 
 Access tokens are stored as given (this is a test deployment); they never appear in logs or errors.
 """
@@ -14,13 +15,19 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
+
+import slugid
 
 from ._time import format_date, now
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreError"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "Tx", "new_access_token"]
 
 SCHEMA_VERSION = 1
+
+#: ``expires`` of the root client and of clients created without an expiry.
+NEVER_EXPIRES = "3000-01-01T00:00:00.000Z"
+ROOT_DESCRIPTION = "Root client of the local deployment"
 
 #: The anonymous role's scopes in a fresh store: public artifacts are readable without credentials, as
 #: in Taskcluster deployments (endpoints without scopes, like ping, need none).
@@ -136,6 +143,10 @@ class StoreError(Exception):
     """The database file cannot be used (e.g. written by an incompatible version)."""
 
 
+def new_access_token() -> str:
+    return slugid.nice() + slugid.nice()
+
+
 class Store:
     """The SQLite state of one deployment.
 
@@ -216,30 +227,14 @@ class Store:
 
     # ------------------------------------------------------------------------------------------------------
     def ensure_root(self, client_id: str, access_token: Optional[str], clock: float) -> str:
-        """Create or refresh the root client (scope ``*``); returns its access token.
+        """Create or refresh the root client (scope ``*``, enabled); returns its access token.
 
         Without an ``access_token`` an existing root client keeps its token (so a restart on the same file
         keeps credentials working), and a new one gets a random token.
         """
-        import slugid
-
         with self.transaction() as db:
-            row = db.one("SELECT access_token FROM clients WHERE client_id = ?", (client_id,))
-            if access_token is None:
-                access_token = row["access_token"] if row is not None else slugid.nice() + slugid.nice()
-            stamp = format_date(now(clock))
-            if row is None:
-                db.execute(
-                    "INSERT INTO clients (client_id, access_token, description, scopes, expires, created, "
-                    "last_modified, last_date_used, last_rotated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (client_id, access_token, "Root client of the local deployment", json.dumps(["*"]),
-                     "3000-01-01T00:00:00.000Z", stamp, stamp, stamp, stamp),
-                )
-            else:
-                db.execute(
-                    "UPDATE clients SET access_token = ?, scopes = ?, disabled = 0, expires = ? WHERE client_id = ?",
-                    (access_token, json.dumps(["*"]), "3000-01-01T00:00:00.000Z", client_id),
-                )
+            access_token = db.restore_client(client_id, ["*"], NEVER_EXPIRES, format_date(now(clock)),
+                                             ROOT_DESCRIPTION, access_token)
             seeded = db.one("SELECT value FROM meta WHERE key = 'seeded'")
             if seeded is None:
                 self._seed(db, clock)
@@ -255,18 +250,28 @@ class Store:
         db.roles_changed = True
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded', '1')")
 
-    def reset(self, keep_clients: List[str], clock: float) -> None:
-        """Forget everything except the clients named in ``keep_clients``; re-seed the defaults."""
+    def reset(self, root_client_id: str, root_access_token: str, clients: Mapping[str, List[str]],
+              description: str, clock: float) -> Dict[str, str]:
+        """Forget everything; re-seed the defaults and restore the root client (same token, scope ``*``,
+        enabled) and the configured ``clients`` (clientId -> scopes, enabled, keeping their tokens).
+
+        Returns the access tokens of the configured clients by clientId.
+        """
+        keep = [root_client_id] + list(clients)
+        stamp = format_date(now(clock))
         with self.transaction() as db:
             for table in _TABLES:
                 if table == "clients":
-                    marks = ",".join("?" for _ in keep_clients) or "''"
-                    db.execute("DELETE FROM clients WHERE client_id NOT IN (%s)" % marks, tuple(keep_clients))
+                    marks = ",".join("?" for _ in keep)
+                    db.execute("DELETE FROM clients WHERE client_id NOT IN (%s)" % marks, tuple(keep))
                 else:
                     db.execute("DELETE FROM %s" % table)
             db.execute("DELETE FROM sqlite_sequence")
             db.roles_changed = True
             self._seed(db, clock)
+            db.restore_client(root_client_id, ["*"], NEVER_EXPIRES, stamp, ROOT_DESCRIPTION, root_access_token)
+            return {cid: db.restore_client(cid, scopes, NEVER_EXPIRES, stamp, description)
+                    for cid, scopes in clients.items()}
 
     def close(self) -> None:
         with self.lock:
@@ -301,3 +306,31 @@ class Tx:
 
     def all(self, sql: str, params: Any = ()) -> List[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
+
+    # -- clients -------------------------------------------------------------------------------------------
+    def insert_client(self, client_id: str, access_token: str, description: str, scopes: List[str], expires: str,
+                      stamp: str, delete_on_expiration: bool = False) -> None:
+        """Add a new (enabled) client; ``stamp`` is its created / last-modified / used / rotated time."""
+        self.execute(
+            "INSERT INTO clients (client_id, access_token, description, scopes, expires, created, last_modified, "
+            "last_date_used, last_rotated, disabled, delete_on_expiration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (client_id, access_token, description, json.dumps(scopes), expires, stamp, stamp, stamp, stamp,
+             int(delete_on_expiration)),
+        )
+
+    def restore_client(self, client_id: str, scopes: List[str], expires: str, stamp: str, description: str,
+                       access_token: Optional[str] = None) -> str:
+        """Create ``client_id``, or give the existing one these scopes and expiry and enable it; returns its
+        access token (``access_token`` if given, else the existing one, else a new random one)."""
+        row = self.one("SELECT access_token FROM clients WHERE client_id = ?", (client_id,))
+        if access_token is None:
+            access_token = row["access_token"] if row is not None else new_access_token()
+        if row is None:
+            self.insert_client(client_id, access_token, description, scopes, expires, stamp)
+        else:
+            self.execute(
+                "UPDATE clients SET access_token = ?, scopes = ?, expires = ?, disabled = 0, last_modified = ? "
+                "WHERE client_id = ?",
+                (access_token, json.dumps(scopes), expires, stamp, client_id),
+            )
+        return access_token

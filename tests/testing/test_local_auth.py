@@ -2,6 +2,8 @@
 
 import base64
 import datetime
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -9,7 +11,10 @@ import time
 import mohawk
 import pytest
 import requests
+import slugid
 from tc_local_helpers import Api, assert_error, encode_ext, make_certificate
+
+from taskcluster.testing.auth import TIMESTAMP_SKEW_SECONDS, AuthenticationError, Authenticator, ClientInfo
 
 CURRENT = "/scopes/current"
 PUBLIC = "queue:get-artifact:public/*"  # the anonymous role's default scope, part of every request's scopes
@@ -60,6 +65,44 @@ def test_nonce_reuse_is_401(api):
     body = assert_error(api.call("GET", "auth", CURRENT, ts=ts, nonce="n0nce1"), 401, "AuthenticationFailed")
     assert "nonce" in body["message"]
     assert api.call("GET", "auth", CURRENT, ts=ts, nonce="n0nce2").status_code == 200
+
+
+def _authenticator(clock):
+    client = ClientInfo("c", "tok", ["*"])
+    return Authenticator(lambda cid: client if cid == "c" else None, list, clock=clock)
+
+
+def _hawk_get(authenticator, header):
+    return authenticator.authenticate("GET", "http", "h:80", "/api/x", header, b"", "")
+
+
+def test_nonce_replay_is_refused_however_many_requests_come_between():
+    now = [time.time()]
+    authenticator = _authenticator(lambda: now[0])
+    header = mohawk.Sender({"id": "c", "key": "tok", "algorithm": "sha256"}, "http://h:80/api/x", "GET",
+                           content=b"", content_type="", _timestamp=int(now[0])).request_header
+    assert _hawk_get(authenticator, header).client_id == "c"
+    for i in range(100001):  # as many other requests as fit in the skew window
+        assert not authenticator._nonces.seen("c", "other-%d" % i, str(int(now[0])), now[0])
+    now[0] += TIMESTAMP_SKEW_SECONDS - 1  # still within the window: the replay must still be caught
+    with pytest.raises(AuthenticationError, match="nonce"):
+        _hawk_get(authenticator, header)
+
+
+def test_nonce_cache_forgets_only_what_the_skew_window_refuses_anyway():
+    now = [1000000.0]
+    authenticator = _authenticator(lambda: now[0])
+    cache = authenticator._nonces
+    for i in range(50):
+        cache.seen("c", "n%d" % i, "1000000", now[0])
+    assert len(cache) == 50
+    now[0] += 2 * TIMESTAMP_SKEW_SECONDS - 1
+    assert cache.seen("c", "n0", "1000000", now[0]) is True  # still remembered
+    cache.seen("c", "later", str(int(now[0])), now[0])
+    assert len(cache) == 51
+    now[0] += 2  # the first 50 are now older than any timestamp mohawk still accepts
+    cache.seen("c", "latest", str(int(now[0])), now[0])
+    assert len(cache) == 2
 
 
 def test_payload_hash_is_verified_when_present(api, tc):
@@ -123,12 +166,13 @@ def test_authorized_scopes_restrict(api, tc):
     assert got == with_anonymous("auth:current-scopes", "queue:get-task:x")
 
 
-def test_authorized_scopes_beyond_the_client_are_403(api, tc):
+def test_authorized_scopes_beyond_the_client_are_401(api, tc):
+    # upstream refuses this as an authentication failure: "ext.authorizedScopes oversteps your scopes"
     creds = tc.create_client("limited", ["queue:get-task:*", "auth:current-scopes"])
     response = api.call("GET", "auth", CURRENT, credentials=creds,
                         ext={"authorizedScopes": ["auth:current-scopes", "secrets:get:all"]})
-    body = assert_error(response, 403, "InsufficientScopes")
-    assert "secrets:get:all" in body["message"]
+    body = assert_error(response, 401, "AuthenticationFailed")
+    assert "authorizedScopes oversteps" in body["message"] and "secrets:get:all" in body["message"]
 
 
 def test_empty_authorized_scopes_leave_no_scopes(api):
@@ -238,6 +282,70 @@ def test_tampered_certificate_is_refused(api, tc):
     assert_error(api.call("GET", "auth", CURRENT, credentials=bad_version), 401, "AuthenticationFailed")
 
 
+def _signed_certificate(issuer_token, scopes, start, expiry, start_text, expiry_text):
+    """An unnamed certificate whose start/expiry lines are signed as ``start_text``/``expiry_text``."""
+    seed = slugid.nice() + slugid.nice()
+    lines = ["version:1", "seed:" + seed, "start:" + start_text, "expiry:" + expiry_text, "scopes:"] + scopes
+    signature = base64.b64encode(hmac.new(issuer_token.encode(), "\n".join(lines).encode(),
+                                          hashlib.sha256).digest()).decode()
+    token = base64.urlsafe_b64encode(hmac.new(issuer_token.encode(), seed.encode(),
+                                              hashlib.sha256).digest()).decode().rstrip("=")
+    cert = {"version": 1, "scopes": scopes, "start": start, "expiry": expiry, "seed": seed, "signature": signature}
+    return cert, token
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+@pytest.mark.parametrize("start, expiry", [
+    (NAN, NAN), (NAN, "now+1h"), ("now", NAN), (-INF, INF), ("now", INF), (-INF, "now+1h"),
+])
+def test_certificates_with_nan_or_infinite_times_are_refused(api, tc, start, expiry, as_string):
+    now_ms = int(time.time() * 1000)
+    values = {"now": now_ms, "now+1h": now_ms + 3600000}
+    start, expiry = values.get(start, start), values.get(expiry, expiry)
+    # signed the way a lenient server would render the numbers ("nan", "inf"), so only validation refuses them
+    cert, token = _signed_certificate(tc.credentials["accessToken"], ["auth:current-scopes"], start, expiry,
+                                      str(start), str(expiry))
+    text = json.dumps(cert)  # json.dumps writes NaN / Infinity, which are not JSON
+    assert "NaN" in text or "Infinity" in text
+    creds = {"clientId": tc.credentials["clientId"], "accessToken": token,
+             "certificate": text if as_string else cert}
+    body = assert_error(api.call("GET", "auth", CURRENT, credentials=creds), 401, "AuthenticationFailed")
+    assert "NaN" in body["message"] or "finite" in body["message"]
+
+
+def test_certificate_times_must_be_finite_integers(api, tc):
+    now_ms = int(time.time() * 1000)
+    root_token = tc.credentials["accessToken"]
+    for start, expiry, start_text, expiry_text in (
+        (now_ms - 0.5, now_ms + 3600000, str(now_ms - 0.5), str(now_ms + 3600000)),  # a fraction
+        (now_ms, 1e400, str(now_ms), "inf"),  # overflows to infinity when parsed
+    ):
+        cert, token = _signed_certificate(root_token, ["auth:current-scopes"], start, expiry, start_text,
+                                          expiry_text)
+        text = json.dumps(cert).replace("Infinity", "1e400")
+        creds = {"clientId": tc.credentials["clientId"], "accessToken": token, "certificate": text}
+        body = assert_error(api.call("GET", "auth", CURRENT, credentials=creds), 401, "AuthenticationFailed")
+        assert "finite integer" in body["message"]
+    # integer-valued numbers written as floats are still fine
+    cert, token = _signed_certificate(root_token, ["auth:current-scopes"], float(now_ms - 60000),
+                                      float(now_ms + 3600000), str(now_ms - 60000), str(now_ms + 3600000))
+    creds = {"clientId": tc.credentials["clientId"], "accessToken": token, "certificate": json.dumps(cert)}
+    assert current_scopes(api, credentials=creds) == with_anonymous("auth:current-scopes")
+
+
+@pytest.mark.parametrize("ext", [{"certificate": {}}, {"certificate": {}, "authorizedScopes": ["auth:current-scopes"]}])
+def test_an_empty_certificate_is_refused_not_ignored(api, ext):
+    body = assert_error(api.call("GET", "auth", CURRENT, ext=ext), 401, "AuthenticationFailed")
+    assert "version must be 1" in body["message"]
+
+
+def test_a_null_certificate_means_no_certificate(api):
+    assert current_scopes(api, ext={"certificate": None}) == ["*"]
+
+
 def test_certificate_cannot_grant_more_than_its_issuer(api, tc):
     issuer = tc.create_client("issuer", ["auth:current-scopes"])
     temp = make_certificate("issuer", issuer["accessToken"], ["auth:current-scopes", "queue:*"])
@@ -261,7 +369,7 @@ def test_authorized_scopes_with_temporary_credentials(api, tc):
     got = current_scopes(api, credentials=temp, ext={"authorizedScopes": ["auth:current-scopes", "a:b"]})
     assert got == with_anonymous("a:b", "auth:current-scopes")
     assert_error(api.call("GET", "auth", CURRENT, credentials=temp,
-                          ext={"authorizedScopes": ["auth:current-scopes", "b"]}), 403, "InsufficientScopes")
+                          ext={"authorizedScopes": ["auth:current-scopes", "b"]}), 401, "AuthenticationFailed")
 
 
 # -- roles and anonymous ------------------------------------------------------------------------------------

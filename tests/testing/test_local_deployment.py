@@ -122,6 +122,47 @@ def test_reset_forgets_state_but_keeps_configured_clients(tc, api):
     assert api.call("GET", "auth", "/scopes/current").status_code == 200
 
 
+def test_reset_restores_a_disabled_or_rescoped_root_client(taskcluster_deployment_factory):
+    tc = taskcluster_deployment_factory()
+    root = dict(tc.credentials)
+    api = Api(tc.rootUrl, root)
+    try:
+        root_path = "/clients/" + requests.utils.quote(root["clientId"], safe="")
+        updated = api.call("POST", "auth", root_path, {"description": "narrowed", "expires": iso(3600),
+                                                       "scopes": ["auth:disable-client:*"]})
+        assert updated.status_code == 200, updated.text
+        assert_error(api.call("GET", "auth", "/scopes/current"), 403, "InsufficientScopes")
+        assert api.call("POST", "auth", root_path + "/disable").status_code == 200
+        assert_error(api.call("GET", "auth", "/scopes/current"), 401, "AuthenticationFailed")
+        tc.reset()
+        assert tc.credentials == root
+        assert api.call("GET", "auth", "/scopes/current").json() == {"scopes": ["*"]}
+        client = api.call("GET", "auth", root_path).json()
+        assert client["scopes"] == ["*"] and client["disabled"] is False
+        assert client["expires"] > iso(365 * 24 * 3600)
+    finally:
+        api.close()
+
+
+def test_reset_restores_the_configured_clients(taskcluster_deployment_factory):
+    tc = taskcluster_deployment_factory(clients={"reader": ["auth:current-scopes"], "gone": ["auth:current-scopes"]})
+    api = Api(tc.rootUrl, tc.credentials)
+    try:
+        reader = tc.clients["reader"]
+        assert api.call("POST", "auth", "/clients/reader", {"description": "d", "expires": iso(3600),
+                                                            "scopes": []}).status_code == 200
+        assert api.call("POST", "auth", "/clients/reader/disable").status_code == 200
+        assert api.call("DELETE", "auth", "/clients/gone").status_code == 200
+        tc.reset()
+        assert tc.clients["reader"] == reader  # same accessToken
+        for client_id in ("reader", "gone"):
+            got = api.call("GET", "auth", "/scopes/current", credentials=tc.clients[client_id])
+            assert got.status_code == 200, got.text
+            assert "auth:current-scopes" in got.json()["scopes"]
+    finally:
+        api.close()
+
+
 def test_reset_over_http(tc, api, anon):
     tc.create_client("doomed", [])
     url = tc.rootUrl + "/__taskcluster/reset"

@@ -269,7 +269,7 @@ def test_pagination_over_thousands_of_tasks(api, tc):
     assert _list_group(api, group_id, limit=5000) == (task_ids, 3)
     assert_error(api.call("GET", "queue", "/task-group/%s/list?limit=abc" % group_id), 400, "InvalidRequestArguments")
     assert_error(api.call("GET", "queue", "/task-group/%s/list?continuationToken=garbage" % group_id), 400,
-                 "InvalidRequestArguments")
+                 "InputError")
     assert_error(api.call("GET", "queue", "/task-group/%s/list?bogus=1" % group_id), 400, "InvalidRequestArguments")
 
 

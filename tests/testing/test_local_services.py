@@ -1,10 +1,14 @@
 """Auth clients and roles, index, secrets and purge-cache of the local deployment."""
 
+import base64
 import json
 
+import pytest
 import requests
 import slugid
 from tc_local_helpers import Api, assert_error, iso
+
+from taskcluster.testing.services import IMPLEMENTED, Call, Reply
 
 
 def q(text):
@@ -143,6 +147,27 @@ def test_route_only_scopes_are_checked_before_the_payload(api, tc):
     assert_error(api.call("PUT", "secrets", "/secret/x", {"not": "valid"}), 400, "InputValidationError")
 
 
+def test_route_only_scopes_are_checked_once(api, tc, monkeypatch):
+    checks = []
+    original = Call.require
+
+    def counting(call, required):
+        checks.append(required)
+        return original(call, required)
+
+    monkeypatch.setattr(Call, "require", counting)
+    api.call("PUT", "secrets", "/secret/once", {"secret": {}, "expires": iso(60)})
+    assert api.call("GET", "secrets", "/secret/once").status_code == 200
+    assert checks == ["secrets:set:once", "secrets:get:once"]
+
+
+def test_a_handler_that_does_not_authorize_is_a_500(api, tc, monkeypatch):
+    # purgeCache's scopes need the payload's cacheName, so only the handler can check them
+    monkeypatch.setitem(IMPLEMENTED["purge-cache"], "purgeCache", lambda call: Reply({}))
+    response = api.call("POST", "purge-cache", "/purge-cache/" + q("p/w"), {"cacheName": "c"})
+    assert "did not check" in assert_error(response, 500, "InternalServerError")["message"]
+
+
 def test_errors_never_echo_secret_values(api, tc):
     reader = tc.create_client("nobody-special", [])
     response = api.call("PUT", "secrets", "/secret/s", {"secret": {"password": "hunter2"}, "expires": iso(60)},
@@ -190,3 +215,41 @@ def test_error_body_shape(api):
     assert set(body["requestInfo"]["params"]) == {"taskId"}
     assert response.headers["Content-Type"].startswith("application/json")
     json.loads(response.text)
+
+
+def _token(values):
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("service, path, values", [
+    ("secrets", "/secrets", [{"a": 1}]),
+    ("secrets", "/secrets", [7]),
+    ("auth", "/clients/", [None]),
+    ("auth", "/roles2/", [["x"]]),
+    ("index", "/namespaces/project", [True]),
+    ("purge-cache", "/purge-cache/list", ["a", 1]),
+    ("purge-cache", "/purge-cache/list", [{}, "b"]),
+])
+def test_continuation_token_with_values_of_the_wrong_type_is_400(api, service, path, values):
+    response = api.call("GET", service, path + "?continuationToken=" + _token(values))
+    assert "continuationToken" in assert_error(response, 400, "InputError")["message"]
+
+
+def test_queue_continuation_token_needs_an_integer(api):
+    group_id = slugid.nice()
+    created = api.call("PUT", "queue", "/task/" + group_id, {
+        "provisionerId": "p", "workerType": "w", "taskGroupId": group_id, "created": iso(0), "deadline": iso(3600),
+        "payload": {}, "metadata": {"name": "t", "description": "d", "owner": "o@example.com",
+                                    "source": "https://example.com"}})
+    assert created.status_code == 200, created.text
+    for values in (["1"], [1.5], [True], [{"seq": 1}]):
+        response = api.call("GET", "queue", "/task-group/%s/list?continuationToken=%s" % (group_id, _token(values)))
+        assert_error(response, 400, "InputError")
+    for path in ("/task/%s/dependents", "/task/%s/runs/0/artifacts"):
+        response = api.call("GET", "queue", path % group_id + "?continuationToken=" + _token([[1]]))
+        assert response.status_code == 400, (path, response.text)
+    # artifact listings page by name, task listings by sequence number
+    assert api.call("GET", "queue", "/task/%s/runs/0/artifacts?continuationToken=%s"
+                    % (group_id, _token(["a"]))).status_code == 200
+    assert api.call("GET", "queue", "/task/%s/dependents?continuationToken=%s"
+                    % (group_id, _token([1]))).status_code == 200

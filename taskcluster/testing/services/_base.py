@@ -4,7 +4,7 @@ import base64
 import binascii
 import datetime
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
 
 from .._time import format_date, now, parse_date
 from ..scopes import MissingParameter, describe, instantiate, unsatisfied
@@ -65,13 +65,20 @@ def encode_token(values: List[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_token(token: str, arity: int) -> List[Any]:
+def _has_type(value: Any, kind: Type[Any]) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def decode_token(token: str, *types: Type[Any]) -> List[Any]:
+    """The values `encode_token` encoded; each must have the type given for its position (400 otherwise)."""
     try:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != arity:
-        raise ServiceError(400, "InvalidRequestArguments", "continuationToken is not valid")
+    if (not isinstance(values, list) or len(values) != len(types)
+            or not all(_has_type(v, t) for v, t in zip(values, types))):
+        raise ServiceError(400, "InputError", "continuationToken is not valid (pass the token of a previous "
+                                              "response unchanged)")
     return values
 
 
@@ -91,18 +98,22 @@ class Call:
         self.clock = clock
         self.now: datetime.datetime = now(clock)
         self.now_text = format_date(self.now)
+        #: True once the entry's scope expression was enforced (the server refuses to answer otherwise)
+        self.authorized = not entry.scopes
 
     # -- authorization -----------------------------------------------------------------------------------
     def authorize_from_route(self) -> None:
         """Enforce the scope expression now if route parameters are enough to fill it (as upstream does
-        before validating the payload); otherwise the handler calls `authorize` with more parameters."""
-        if not self.entry.scopes:
+        before validating the payload). This is the only check of such expressions; for the others the
+        handler calls `authorize` with the parameters it finds in the payload or the store."""
+        if self.authorized:
             return
         try:
             required = instantiate(self.entry.scopes, self.params, strict=True)
         except MissingParameter:
             return
-        self._check(required)
+        self.require(required)
+        self.authorized = True
 
     def authorize(self, **extra: Any) -> None:
         """Enforce the entry's scope expression with route parameters plus ``extra`` parameters."""
@@ -111,9 +122,11 @@ class Call:
             return
         params = dict(extra)
         params.update(self.params)
-        self._check(instantiate(expression, params))
+        self.require(instantiate(expression, params))
+        self.authorized = True
 
-    def _check(self, required: Any) -> None:
+    def require(self, required: Any) -> None:
+        """403 InsufficientScopes unless the caller satisfies the instantiated expression ``required``."""
         missing = unsatisfied(required, self.principal.scopes)
         if missing is None:
             return
@@ -136,11 +149,12 @@ class Call:
             raise ServiceError(400, "InvalidRequestArguments", "limit must be a positive integer, got %r" % text)
         return min(int(text), maximum)
 
-    def continuation(self, arity: int) -> Optional[List[Any]]:
+    def continuation(self, *types: Type[Any]) -> Optional[List[Any]]:
+        """The decoded ``continuationToken`` query value (None without one); ``types`` as `decode_token`."""
         token = self.query.get("continuationToken")
         if not token:
             return None
-        return decode_token(token, arity)
+        return decode_token(token, *types)
 
     def date(self, value: str, what: str) -> datetime.datetime:
         parsed = parse_date(value)

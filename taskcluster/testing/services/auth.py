@@ -4,14 +4,13 @@ import json
 import re
 from typing import Any, Dict, List, Optional
 
-import slugid
-
 from .._time import format_date
 from ..auth import ClientInfo
 from ..scopes import ScopeExpansionError, expand_scopes
+from ..store import new_access_token
 from ._base import Call, Reply, ServiceError, bad_input, conflict, not_found, page
 
-__all__ = ["HANDLERS", "LOADERS", "new_access_token"]
+__all__ = ["HANDLERS", "LOADERS"]
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9!@/:.+|_-]+$")
 _ROLE_ID = re.compile(r"^[\x20-\x7e]+$")
@@ -20,10 +19,6 @@ _ROLE_ID = re.compile(r"^[\x20-\x7e]+$")
 TESTER_ID = "tester"
 TESTER_TOKEN = "no-secret"
 TESTER_GET_SCOPES = ["test:*", "auth:create-client:test:*"]
-
-
-def new_access_token() -> str:
-    return slugid.nice() + slugid.nice()
 
 
 def _client_json(call: Call, row: Any) -> Dict[str, Any]:
@@ -62,9 +57,8 @@ def _check_client_id(client_id: str) -> None:
 
 # -- clients ------------------------------------------------------------------------------------------------
 def list_clients(call: Call) -> Reply:
-    call.authorize()
     prefix = call.query.get("prefix", "")
-    after = call.continuation(1)
+    after = call.continuation(str)
     limit = call.limit()
     with call.store.transaction() as db:
         rows = db.all(
@@ -79,7 +73,6 @@ def list_clients(call: Call) -> Reply:
 
 
 def get_client(call: Call) -> Reply:
-    call.authorize()
     row = call.store.get_client(call.params["clientId"])
     if row is None:
         raise not_found("Client %r not found" % call.params["clientId"])
@@ -97,12 +90,8 @@ def create_client(call: Call) -> Reply:
     with call.store.transaction() as db:
         if db.one("SELECT 1 FROM clients WHERE client_id = ?", (client_id,)):
             raise conflict("Client %r already exists; use updateClient to change it" % client_id)
-        db.execute(
-            "INSERT INTO clients (client_id, access_token, description, scopes, expires, created, last_modified, "
-            "last_date_used, last_rotated, disabled, delete_on_expiration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (client_id, token, payload["description"], json.dumps(scopes), format_date(expires), call.now_text,
-             call.now_text, call.now_text, call.now_text, int(payload.get("deleteOnExpiration", False))),
-        )
+        db.insert_client(client_id, token, payload["description"], scopes, format_date(expires), call.now_text,
+                         payload.get("deleteOnExpiration", False))
         row = db.one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
     body = _client_json(call, row)
     body["accessToken"] = token
@@ -131,7 +120,6 @@ def update_client(call: Call) -> Reply:
 
 
 def _set_disabled(call: Call, disabled: bool) -> Reply:
-    call.authorize()
     client_id = call.params["clientId"]
     with call.store.transaction() as db:
         if db.execute("UPDATE clients SET disabled = ?, last_modified = ? WHERE client_id = ?",
@@ -150,7 +138,6 @@ def disable_client(call: Call) -> Reply:
 
 
 def delete_client(call: Call) -> Reply:
-    call.authorize()
     client_id = call.params["clientId"]
     if client_id == call.deployment.root_client_id:
         raise ServiceError(400, "InvalidRequestArguments", "the root client of the local deployment cannot be deleted")
@@ -160,7 +147,6 @@ def delete_client(call: Call) -> Reply:
 
 
 def reset_access_token(call: Call) -> Reply:
-    call.authorize()
     client_id = call.params["clientId"]
     if client_id == call.deployment.root_client_id:
         raise ServiceError(400, "InvalidRequestArguments", "the root client's accessToken is set when the "
@@ -195,15 +181,13 @@ def _check_role(call: Call, role_id: str, scopes: List[str]) -> None:
 
 
 def list_roles(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         rows = db.all("SELECT * FROM roles ORDER BY role_id")
     return Reply([_role_json(call, r) for r in rows])
 
 
 def _role_page(call: Call) -> Any:
-    call.authorize()
-    after = call.continuation(1)
+    after = call.continuation(str)
     limit = call.limit()
     with call.store.transaction() as db:
         rows = db.all("SELECT * FROM roles WHERE role_id > ? ORDER BY role_id LIMIT ?",
@@ -228,7 +212,6 @@ def list_role_ids(call: Call) -> Reply:
 
 
 def get_role(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         row = db.one("SELECT * FROM roles WHERE role_id = ?", (call.params["roleId"],))
     if row is None:
@@ -278,7 +261,6 @@ def update_role(call: Call) -> Reply:
 
 
 def delete_role(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         if db.execute("DELETE FROM roles WHERE role_id = ?", (call.params["roleId"],)).rowcount:
             db.roles_changed = True
@@ -287,7 +269,6 @@ def delete_role(call: Call) -> Reply:
 
 # -- scopes -------------------------------------------------------------------------------------------------
 def expand(call: Call) -> Reply:
-    call.authorize()
     try:
         return Reply({"scopes": call.deployment.expand(call.payload["scopes"])})
     except ScopeExpansionError as e:
@@ -295,20 +276,12 @@ def expand(call: Call) -> Reply:
 
 
 def current_scopes(call: Call) -> Reply:
-    call.authorize()
     return Reply({"scopes": list(call.principal.scopes)})
 
 
 def _test_result(call: Call, required: List[str]) -> Reply:
-    have = call.principal.scopes
-    missing = [s for s in required if not have.satisfies(s)]
-    if missing:
-        raise ServiceError(
-            403, "InsufficientScopes",
-            "Client ID %s does not have sufficient scopes and is missing the following scopes:\n\n```\n%s\n```"
-            % (call.principal.client_id, json.dumps({"AllOf": missing}, indent=2)),
-        )
-    return Reply({"clientId": call.principal.client_id, "scopes": list(have)})
+    call.require({"AllOf": required})
+    return Reply({"clientId": call.principal.client_id, "scopes": list(call.principal.scopes)})
 
 
 def test_authenticate(call: Call) -> Reply:

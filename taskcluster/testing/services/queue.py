@@ -86,16 +86,16 @@ class Task:
         self.dirty = True
 
 
-def _advance(task: Task, call: Call) -> List[Task]:
-    """Apply deadline and claim expiry; returns tasks that became resolved (for dependent scheduling)."""
+def _advance(task: Task, call: Call) -> bool:
+    """Apply deadline and claim expiry; True when the task became resolved (its dependents may be due)."""
     if task.state in _RESOLVED:
-        return []
+        return False
     now_text = call.now_text
     if task.definition["deadline"] <= now_text:
         if not task.runs:
             task.add_run("exception", now_text)
         task.resolve(task.runs[-1], "exception", "deadline-exceeded", now_text)
-        return [task]
+        return True
     last = task.runs[-1] if task.runs else None
     if last is not None and last["state"] == "running" and last.get("takenUntil", now_text) <= now_text:
         last["state"] = "exception"
@@ -105,9 +105,21 @@ def _advance(task: Task, call: Call) -> List[Task]:
         if task.retries_left > 0:
             task.retries_left -= 1
             task.add_run("retry", now_text)
-            return []
-        return [task]
-    return []
+            return False
+        return True
+    return False
+
+
+def _refresh(db: Any, call: Call, row: Any) -> Task:
+    """The task of ``row`` brought up to date: time-driven transitions applied and saved, and the dependents
+    of a task they resolved scheduled."""
+    task = Task(row)
+    resolved = _advance(task, call)
+    if task.dirty:
+        task.save(db)
+    if resolved:
+        _schedule_dependents(db, call, task.task_id)
+    return task
 
 
 def _load(db: Any, call: Call, task_id: str, required: bool = True) -> Optional[Task]:
@@ -116,13 +128,7 @@ def _load(db: Any, call: Call, task_id: str, required: bool = True) -> Optional[
         if required:
             raise not_found("Task %s not found" % task_id)
         return None
-    task = Task(row)
-    resolved = _advance(task, call)
-    if task.dirty:
-        task.save(db)
-    for done in resolved:
-        _schedule_dependents(db, call, done.task_id)
-    return task
+    return _refresh(db, call, row)
 
 
 def _run(task: Task, run_id: str) -> Dict[str, Any]:
@@ -251,36 +257,25 @@ def create_task(call: Call) -> Reply:
 
 # -- reads --------------------------------------------------------------------------------------------------
 def get_task(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
     return Reply(task.definition)
 
 
 def get_status(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
     return Reply({"status": task.status()})
 
 
 def _listing(db: Any, call: Call, rows: List[Any]) -> List[Dict[str, Any]]:
-    out = []
-    for row in rows:
-        task = Task(row)
-        resolved = _advance(task, call)
-        if task.dirty:
-            task.save(db)
-        for done in resolved:
-            _schedule_dependents(db, call, done.task_id)
-        out.append({"task": task.definition, "status": task.status()})
-    return out
+    tasks = [_refresh(db, call, row) for row in rows]
+    return [{"task": task.definition, "status": task.status()} for task in tasks]
 
 
 def list_task_group(call: Call) -> Reply:
-    call.authorize()
     group_id = call.params["taskGroupId"]
-    after = call.continuation(1)
+    after = call.continuation(int)
     limit = call.limit()
     with call.store.transaction() as db:
         group = db.one("SELECT * FROM task_groups WHERE task_group_id = ?", (group_id,))
@@ -302,7 +297,6 @@ def list_task_group(call: Call) -> Reply:
 def get_task_group(call: Call) -> Reply:
     with call.store.transaction() as db:
         group = db.one("SELECT * FROM task_groups WHERE task_group_id = ?", (call.params["taskGroupId"],))
-    call.authorize()
     if group is None:
         raise not_found("Task group %s not found" % call.params["taskGroupId"])
     body = {"taskGroupId": group["task_group_id"], "schedulerId": group["scheduler_id"], "expires": group["expires"]}
@@ -312,9 +306,8 @@ def get_task_group(call: Call) -> Reply:
 
 
 def list_dependent_tasks(call: Call) -> Reply:
-    call.authorize()
     task_id = call.params["taskId"]
-    after = call.continuation(1)
+    after = call.continuation(int)
     limit = call.limit()
     with call.store.transaction() as db:
         _load(db, call, task_id)
@@ -332,7 +325,6 @@ def list_dependent_tasks(call: Call) -> Reply:
 
 
 def pending_tasks(call: Call) -> Reply:
-    call.authorize()
     queue_id = call.params["taskQueueId"]
     with call.store.transaction() as db:
         count = db.one("SELECT count(*) AS n FROM tasks WHERE task_queue_id = ? AND state = 'pending'",
@@ -406,12 +398,7 @@ def claim_work(call: Call) -> Reply:
             if not rows:
                 break
             for row in rows:
-                task = Task(row)
-                resolved = _advance(task, call)
-                if task.dirty:
-                    task.save(db)
-                for done in resolved:
-                    _schedule_dependents(db, call, done.task_id)
+                task = _refresh(db, call, row)
                 if task.state == "pending":
                     claimed.append(_claim(call, db, task, worker_group, worker_id))
     return Reply({"tasks": claimed})
@@ -432,7 +419,6 @@ def claim_task(call: Call) -> Reply:
 
 
 def reclaim_task(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run = _run(task, call.params["runId"])
@@ -454,7 +440,6 @@ def reclaim_task(call: Call) -> Reply:
 
 
 def _report(call: Call, state: str, reason: str) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run = _run(task, call.params["runId"])
@@ -502,7 +487,6 @@ def create_artifact(call: Call) -> Reply:
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run = _run(task, call.params["runId"])
-        call.authorize()
         if run["state"] != "running":
             raise conflict("Artifacts can only be created while the run is running; run %s of task %s is %s"
                            % (run["runId"], task.task_id, run["state"]))
@@ -608,8 +592,7 @@ def _artifact_json(row: Any) -> Dict[str, Any]:
 
 
 def _list_artifacts(call: Call, latest: bool) -> Reply:
-    call.authorize()
-    after = call.continuation(1)
+    after = call.continuation(str)
     limit = call.limit()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
@@ -633,7 +616,6 @@ def list_latest_artifacts(call: Call) -> Reply:
 
 
 def _artifact_info(call: Call, latest: bool) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run_id = _chosen_run(call, task, latest)

@@ -10,7 +10,6 @@ __all__ = ["HANDLERS"]
 
 
 def set_secret(call: Call) -> Reply:
-    call.authorize()
     expires = format_date(call.date(call.payload["expires"], "expires"))
     with call.store.transaction() as db:
         db.execute("INSERT OR REPLACE INTO secrets (name, secret, expires) VALUES (?, ?, ?)",
@@ -19,7 +18,6 @@ def set_secret(call: Call) -> Reply:
 
 
 def get_secret(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         row = db.one("SELECT * FROM secrets WHERE name = ?", (call.params["name"],))
     if row is None:
@@ -30,7 +28,6 @@ def get_secret(call: Call) -> Reply:
 
 
 def remove_secret(call: Call) -> Reply:
-    call.authorize()
     with call.store.transaction() as db:
         if db.execute("DELETE FROM secrets WHERE name = ?", (call.params["name"],)).rowcount == 0:
             raise not_found("Secret %r not found" % call.params["name"])
@@ -38,8 +35,7 @@ def remove_secret(call: Call) -> Reply:
 
 
 def list_secrets(call: Call) -> Reply:
-    call.authorize()
-    after = call.continuation(1)
+    after = call.continuation(str)
     limit = call.limit()
     with call.store.transaction() as db:
         rows = db.all("SELECT name FROM secrets WHERE name > ? AND expires > ? ORDER BY name LIMIT ?",

@@ -9,7 +9,7 @@ from ._flow import Request
 from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
 from ._options import DEFAULT_CONFIG, ROOT_URL_REQUIRED, ClientOptions, merge_options, parse_options
 from ._pagination import PaginatedMethod
-from ._prepare import CallArgs, CompiledFunction, encode_payload, encode_query, process_args, split_kwargs
+from ._prepare import CallArgs, CompiledFunction, all_str, encode_payload, encode_query, process_args, split_kwargs
 from ._urls import ApiLocation, api_location
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
 
@@ -77,8 +77,11 @@ class ClientCore:
     def _path(self, fn: CompiledFunction, call: CallArgs) -> str:
         """The escaped route with its query string, relative to the service's base URL."""
         path = fn.path(call.route_values)
-        query_string = encode_query(call.query)
-        return path + "?" + query_string if query_string else path
+        if call.query:
+            query_string = encode_query(call.query)
+            if query_string:
+                return path + "?" + query_string
+        return path
 
     def _prepare(self, fn: CompiledFunction, call: CallArgs) -> Request:
         location = self._api_location()
@@ -120,7 +123,10 @@ class ClientCore:
     def _split_call(
         self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any], allow_payload: bool = True
     ) -> Tuple[CompiledFunction, CallArgs]:
+        """Resolve a call given as free-form arguments (URL builders, page iterators)."""
         fn = self._function(name)
+        if not kwargs and (not allow_payload or not fn.has_input) and len(args) == len(fn.args) and all_str(args):
+            return fn, CallArgs(args, None, None)  # route arguments only, all non-empty strs: nothing to resolve
         named, payload, query, params, extra = split_kwargs(fn, kwargs)
         return fn, process_args(fn, args, named, payload, query, params, extra, allow_payload)
 
@@ -135,20 +141,19 @@ class ClientCore:
 
     def buildSignedUrl(self, methodName: str, *args: Any, expiration: Optional[float] = None, **kwargs: Any) -> str:
         """A URL carrying a bewit, so a plain HTTP client can GET it until `expiration` seconds from now."""
-        if self._signer is None:
+        signer = self._signer
+        if signer is None:
             raise TaskclusterAuthFailure(
                 "buildSignedUrl needs credentials (clientId and accessToken); this client has none"
             )
         if expiration is None:
             expiration = self._opts.signed_url_expiration
-        if isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
+        elif isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
             raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
         fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
         path = self._path(fn, call)
-        location = self._api_location()
-        bewit = self._signer.bewit(
-            location.base_path + path, location.host, location.port, int(time.time() + expiration)
-        )
+        location = self._location or self._api_location()
+        bewit = signer.bewit(location.base_path + path, location.host, location.port, int(time.time() + expiration))
         return "%s%s%sbewit=%s" % (location.base_url, path, "&" if "?" in path else "?", bewit)
 
     def _topicExchange(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Dict[str, str]:

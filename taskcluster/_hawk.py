@@ -15,6 +15,9 @@ from typing import Any, Dict, Optional, Sequence
 __all__ = ["EMPTY_PAYLOAD_HASH", "payload_hash", "make_ext", "new_nonce", "Signer"]
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
@@ -87,4 +90,5 @@ class Signer:
         ext = self.ext
         mac = self._mac("hawk.1.bewit\n%d\n\nGET\n%s\n%s\n%d\n\n%s\n" % (expires, resource, host, port, ext))
         inner = "%s\\%d\\%s\\%s" % (self.client_id, expires, mac, ext)
-        return base64.urlsafe_b64encode(inner.encode("utf-8")).decode("ascii").rstrip("=")
+        encoded = binascii.b2a_base64(inner.encode("utf-8"), newline=False).translate(_URL_SAFE)
+        return encoded.decode("ascii").rstrip("=")

@@ -22,7 +22,7 @@ class CompiledFunction:
 
     __slots__ = (
         "name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry",
-        "_in_route_order",
+        "_in_route_order", "none_named",
     )  # fmt: skip
 
     def __init__(self, class_name: str, entry: Mapping[str, Any], items_key: Optional[str] = None) -> None:
@@ -37,6 +37,7 @@ class CompiledFunction:
         self.legacy: Optional[Mapping[str, Any]] = entry.get("legacyArgs")
         self.entry = entry
         self._in_route_order = self.route.params == self.args
+        self.none_named: Tuple[None, ...] = (None,) * len(self.args)
         missing = set(self.route.params) ^ set(self.args)
         if missing:
             raise TaskclusterFailure(
@@ -88,9 +89,9 @@ def _route_value(fn: CompiledFunction, name: str, value: Any) -> str:
 
 
 def all_str(values: Tuple[Any, ...]) -> bool:
-    """Whether every value is exactly a str (the fast path's condition)."""
+    """Whether every value is exactly a non-empty str (the fast path's condition)."""
     for value in values:
-        if value.__class__ is not str:
+        if value.__class__ is not str or not value:
             return False
     return True
 
@@ -117,7 +118,7 @@ def process_args(
         if allow_payload and fn.has_input and body is None and len(args) == len(fn.args) + 1:
             route, body = args[:-1], args[-1]
         wanted_body = fn.has_input and allow_payload
-        if len(route) == len(fn.args) and (body is not None) is wanted_body and all_str(route) and all(route):
+        if len(route) == len(fn.args) and (body is not None) is wanted_body and all_str(route):
             return CallArgs(list(route), body, None)
     handler = limit = None
     legacy_names = fn.legacy["args"] if fn.legacy is not None else ()
@@ -233,6 +234,8 @@ def split_kwargs(
     fn: CompiledFunction, kwargs: Mapping[str, Any]
 ) -> Tuple[Tuple[Any, ...], Any, Any, Any, Dict[str, Any]]:
     """Split free-form keyword arguments into (named route values, payload, query, params, extra)."""
+    if not kwargs:
+        return fn.none_named, None, None, None, {}
     extra = {key: value for key, value in kwargs.items() if key not in fn.args and key not in _CALL_KEYWORDS}
     named = tuple(kwargs.get(name) for name in fn.args)
     return named, kwargs.get("payload"), kwargs.get("query"), kwargs.get("params"), extra

@@ -1,7 +1,7 @@
 """Root URLs, API base URLs and route templates: parsed once, expanded per call."""
 
 import re
-from typing import List, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
 __all__ = ["LEGACY_ROOT_URL", "ApiLocation", "CompiledRoute", "api_location", "escape_route_value"]
@@ -18,15 +18,25 @@ _ALL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 _SAFE_BUT_SLASHES = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
 
 
+_ESCAPED: Dict[str, str] = {}  # values that needed escaping (artifact names recur), bounded below
+
+
 def escape_route_value(value: str) -> str:
     """Percent-escape everything but letters, digits and `_.-~`, as Taskcluster services expect."""
     if _ALL_SAFE(value):
         return value
-    if _SAFE_BUT_SLASHES(value):  # artifact names: the common case worth a shortcut
-        return value.replace("/", "%2F")
-    if value.isascii():
-        return value.translate(_ASCII_ESCAPES)
-    return quote(value, safe="")
+    escaped = _ESCAPED.get(value)
+    if escaped is None:
+        if _SAFE_BUT_SLASHES(value):
+            escaped = value.replace("/", "%2F")
+        elif value.isascii():
+            escaped = value.translate(_ASCII_ESCAPES)
+        else:
+            escaped = quote(value, safe="")
+        if len(_ESCAPED) >= 4096:
+            _ESCAPED.clear()
+        _ESCAPED[value] = escaped
+    return escaped
 
 
 class ApiLocation:
@@ -53,28 +63,28 @@ def api_location(root_url: str, service_name: str, api_version: str) -> ApiLocat
 
 
 class CompiledRoute:
-    """A route such as `/task/<taskId>/runs/<runId>` split into literal text and parameter slots."""
+    """A route such as `/task/<taskId>/runs/<runId>` compiled to a format string with one slot per parameter."""
 
-    __slots__ = ("template", "params", "_pieces")
+    __slots__ = ("template", "params", "_format")
 
     def __init__(self, template: str) -> None:
         self.template = template
-        pieces: List[Union[str, int]] = []
         params: List[str] = []
+        pieces: List[str] = []
         position = 0
         for match in _PARAM.finditer(template):
-            pieces.append(template[position : match.start()])
-            pieces.append(len(params))
+            pieces.append(template[position : match.start()].replace("%", "%%"))
+            pieces.append("%s")
             params.append(match.group(1))
             position = match.end()
-        pieces.append(template[position:])
+        # an escaped value is never empty and never holds "/", so only the template's own trailing "/" is removed
+        pieces.append(template[position:].replace("%", "%%").rstrip("/"))
+        path = "".join(pieces)
         self.params: Tuple[str, ...] = tuple(params)
-        self._pieces = tuple(piece for piece in pieces if piece != "")
+        self._format = path if path.startswith("/") or not path else "/" + path
 
     def expand(self, values: Sequence[str]) -> str:
         """The escaped path for route parameter values given in `params` order (trailing `/` removed)."""
-        out = []
-        for piece in self._pieces:
-            out.append(piece if piece.__class__ is str else escape_route_value(values[piece]))  # type: ignore[index]
-        path = "".join(out).rstrip("/")
-        return path if path.startswith("/") or not path else "/" + path
+        if not values:
+            return self._format
+        return self._format % tuple([escape_route_value(value) for value in values])

@@ -82,8 +82,11 @@ def test_route_expand(template, values, expected):
     assert CompiledRoute(template).expand(values) == expected
 
 
-def test_route_expand_with_empty_last_value_drops_trailing_slash():
-    assert CompiledRoute("/task/<taskId>/artifacts/<name>").expand(["T", ""]) == "/task/T/artifacts"
+def test_route_expand_drops_the_templates_trailing_slash_and_keeps_literal_percent_signs():
+    # (empty values never reach a route: the call is refused first, see test_public_surface)
+    assert CompiledRoute("/task/<taskId>/").expand(["T"]) == "/task/T"
+    assert CompiledRoute("/100%/<x>").expand(["a b"]) == "/100%/a%20b"
+    assert CompiledRoute("/").expand([]) == ""
 
 
 def test_route_compiled_once_expands_many_times():

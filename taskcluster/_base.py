@@ -9,7 +9,15 @@ from ._flow import Request
 from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
 from ._options import DEFAULT_CONFIG, ROOT_URL_REQUIRED, ClientOptions, merge_options, parse_options
 from ._pagination import PaginatedMethod
-from ._prepare import CallArgs, CompiledFunction, all_str, encode_payload, encode_query, process_args, split_kwargs
+from ._prepare import (
+    CallArgs,
+    CompiledFunction,
+    encode_payload,
+    encode_query,
+    positional_call,
+    process_args,
+    split_kwargs,
+)
 from ._urls import ApiLocation, api_location
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
 
@@ -125,8 +133,10 @@ class ClientCore:
     ) -> Tuple[CompiledFunction, CallArgs]:
         """Resolve a call given as free-form arguments (URL builders, page iterators)."""
         fn = self._function(name)
-        if not kwargs and (not allow_payload or not fn.has_input) and len(args) == len(fn.args) and all_str(args):
-            return fn, CallArgs(args, None, None)  # route arguments only, all non-empty strs: nothing to resolve
+        if not kwargs:
+            resolved = positional_call(fn, args, None, allow_payload)
+            if resolved is not None:
+                return fn, resolved
         named, payload, query, params, extra = split_kwargs(fn, kwargs)
         return fn, process_args(fn, args, named, payload, query, params, extra, allow_payload)
 
@@ -152,7 +162,7 @@ class ClientCore:
             raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
         fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
         path = self._path(fn, call)
-        location = self._location or self._api_location()
+        location = self._api_location()
         bewit = signer.bewit(location.base_path + path, location.host, location.port, int(time.time() + expiration))
         return "%s%s%sbewit=%s" % (location.base_url, path, "&" if "?" in path else "?", bewit)
 

@@ -11,7 +11,16 @@ from urllib.parse import urlencode
 from ._urls import CompiledRoute
 from .exceptions import TaskclusterFailure
 
-__all__ = ["CompiledFunction", "CallArgs", "all_str", "process_args", "split_kwargs", "encode_query", "encode_payload"]
+__all__ = [
+    "CompiledFunction",
+    "CallArgs",
+    "all_str",
+    "positional_call",
+    "process_args",
+    "split_kwargs",
+    "encode_query",
+    "encode_payload",
+]
 
 _CALL_KEYWORDS = ("payload", "query", "params")
 _PAGINATION_KEYWORDS = ("paginationHandler", "paginationLimit")
@@ -22,7 +31,7 @@ class CompiledFunction:
 
     __slots__ = (
         "name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry",
-        "_in_route_order", "none_named",
+        "_in_route_order",
     )  # fmt: skip
 
     def __init__(self, class_name: str, entry: Mapping[str, Any], items_key: Optional[str] = None) -> None:
@@ -37,7 +46,6 @@ class CompiledFunction:
         self.legacy: Optional[Mapping[str, Any]] = entry.get("legacyArgs")
         self.entry = entry
         self._in_route_order = self.route.params == self.args
-        self.none_named: Tuple[None, ...] = (None,) * len(self.args)
         missing = set(self.route.params) ^ set(self.args)
         if missing:
             raise TaskclusterFailure(
@@ -96,6 +104,19 @@ def all_str(values: Tuple[Any, ...]) -> bool:
     return True
 
 
+def positional_call(
+    fn: CompiledFunction, args: Tuple[Any, ...], payload: Any, allow_payload: bool = True
+) -> Optional[CallArgs]:
+    """The common shape resolved without the full rules: route arguments as positional non-empty strs (and the
+    payload last or as `payload=`). None when the call has any other shape."""
+    route, body = args, payload
+    if allow_payload and fn.has_input and body is None and len(args) == len(fn.args) + 1:
+        route, body = args[:-1], args[-1]
+    if len(route) == len(fn.args) and (body is not None) is (fn.has_input and allow_payload) and all_str(route):
+        return CallArgs(list(route), body, None)
+    return None
+
+
 def process_args(
     fn: CompiledFunction,
     args: Tuple[Any, ...],
@@ -113,13 +134,9 @@ def process_args(
     given by name. Anything else raises TaskclusterFailure naming the method and its arguments.
     """
     if not extra and params is None and query is None and named.count(None) == len(named):
-        # the common shape: route arguments as positional strs (and the payload last or as payload=)
-        route, body = args, payload
-        if allow_payload and fn.has_input and body is None and len(args) == len(fn.args) + 1:
-            route, body = args[:-1], args[-1]
-        wanted_body = fn.has_input and allow_payload
-        if len(route) == len(fn.args) and (body is not None) is wanted_body and all_str(route):
-            return CallArgs(list(route), body, None)
+        resolved = positional_call(fn, args, payload, allow_payload)
+        if resolved is not None:
+            return resolved
     handler = limit = None
     legacy_names = fn.legacy["args"] if fn.legacy is not None else ()
     if extra:
@@ -234,8 +251,6 @@ def split_kwargs(
     fn: CompiledFunction, kwargs: Mapping[str, Any]
 ) -> Tuple[Tuple[Any, ...], Any, Any, Any, Dict[str, Any]]:
     """Split free-form keyword arguments into (named route values, payload, query, params, extra)."""
-    if not kwargs:
-        return fn.none_named, None, None, None, {}
     extra = {key: value for key, value in kwargs.items() if key not in fn.args and key not in _CALL_KEYWORDS}
     named = tuple(kwargs.get(name) for name in fn.args)
     return named, kwargs.get("payload"), kwargs.get("query"), kwargs.get("params"), extra

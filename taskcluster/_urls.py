@@ -1,6 +1,7 @@
 """Root URLs, API base URLs and route templates: parsed once, expanded per call."""
 
 import re
+import string
 from typing import Dict, List, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
@@ -10,12 +11,10 @@ LEGACY_ROOT_URL = "https://taskcluster.net"
 _PARAM = re.compile(r"<([^<>]+)>")
 
 
-_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_SAFE = string.ascii_letters + string.digits + "_.-~"
 _ASCII_ESCAPES = str.maketrans({chr(code): "%%%02X" % code for code in range(128) if chr(code) not in _SAFE})
-
-
-_ALL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
-_SAFE_BUT_SLASHES = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
+_ALL_SAFE = re.compile("[%s]*" % re.escape(_SAFE)).fullmatch
+_SAFE_BUT_SLASHES = re.compile("[%s/]*" % re.escape(_SAFE)).fullmatch
 
 
 _ESCAPED: Dict[str, str] = {}  # values that needed escaping (artifact names recur), bounded below

@@ -60,7 +60,12 @@ RESERVED_PARAMETER_NAMES = frozenset({"payload", "query", "params", "self", "arg
 
 # Modules of the runtime package (taskcluster/ and taskcluster/aio/) that a compatibility
 # module `taskcluster/<class name lower-cased>.py` must not replace.
-RESERVED_MODULE_NAMES = frozenset({"client", "utils", "exceptions", "aio", "testing", "generated", "asyncclient"})
+RESERVED_MODULE_NAMES = frozenset(
+    {
+        "client", "utils", "exceptions", "aio", "testing", "generated", "asyncclient", "asyncutils", "helper", "upload",
+        "download", "retry", "reader_writer",
+    }
+)  # fmt: skip
 
 # Names an entry (= a method of the generated class) must not take: the class attributes
 # the generator emits, the runtime's public methods, and the names the class body uses
@@ -76,6 +81,7 @@ RESERVED_MEMBER_NAMES = frozenset(
         "paginated",
         "buildUrl",
         "buildSignedUrl",
+        "makeHawkExt",
         "options",
         "session",
         "close",

@@ -23,7 +23,7 @@ UTILS = (
     "calculateSleepTime", "decryptMessage", "dumpJson", "encodeStringForB64Header", "encryptEnvVar", "fromNow",
     "fromNowJSON", "isExpired", "makeB64UrlSafe", "makeB64UrlUnsafe", "optionsFromEnvironment", "scopeMatch",
     "scope_match", "slugId", "stableSlugId", "stringDate", "toStr", "MAX_RETRIES", "DELAY_FACTOR",
-    "RANDOMIZATION_FACTOR", "MAX_DELAY",
+    "RANDOMIZATION_FACTOR", "MAX_DELAY", "makeHttpRequest", "makeSingleHttpRequest", "putFile",
 )  # fmt: skip
 
 _SOURCES = {name: "taskcluster.generated." + module for name, module in SERVICES.items()}
@@ -36,4 +36,8 @@ _SOURCES.update(
 )
 
 __all__ = sorted(_SOURCES)
-__getattr__, __dir__ = lazy_attributes(__name__, _SOURCES, ("client", "utils", "exceptions", "aio", "testing"))
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    _SOURCES,
+    ("client", "utils", "exceptions", "aio", "testing", "helper", "upload", "download", "retry", "generated"),
+)

@@ -68,6 +68,14 @@ class ClientCore:
         who = self._signer.client_id if self._signer is not None else None
         return "<%s rootUrl=%r clientId=%r>" % (type(self).__name__, self._opts.root_url, who)
 
+    def makeHawkExt(self) -> Any:
+        """The Hawk `ext` this client sends, as the historical client returned it: URL-safe base64 bytes of the JSON
+        carrying the certificate and authorizedScopes (`b"e30="`, i.e. `{}`, when there is neither), or `{}` for a
+        client without credentials."""
+        if self._signer is None:
+            return {}
+        return (self._signer.ext or "e30=").encode("ascii")
+
     def _api_location(self) -> ApiLocation:
         if self._location is None:
             raise TaskclusterFailure(ROOT_URL_REQUIRED)

@@ -139,12 +139,16 @@ def process_args(
             return resolved
     handler = limit = None
     legacy_names = fn.legacy["args"] if fn.legacy is not None else ()
+    query_keywords: Optional[Dict[str, Any]] = None
     if extra:
         if "payload" in extra and not fn.has_input:
             raise TaskclusterFailure("%s takes no payload" % fn.signature())
-        unknown = [key for key in extra if key not in _PAGINATION_KEYWORDS and key not in legacy_names]
+        query_keywords = {key: value for key, value in extra.items() if key in fn.query}
+        unknown = [
+            key for key in extra if key not in _PAGINATION_KEYWORDS and key not in legacy_names and key not in fn.query
+        ]
         if unknown:
-            accepted = list(fn.args) + (["payload"] if fn.has_input else []) + ["query", "params"]
+            accepted = list(fn.args) + (["payload"] if fn.has_input else []) + list(fn.query) + ["query", "params"]
             raise TaskclusterFailure(
                 "%s got unexpected keyword argument(s) %s; it accepts %s"
                 % (fn.signature(), ", ".join(repr(k) for k in sorted(unknown)), ", ".join(accepted))
@@ -203,6 +207,13 @@ def process_args(
         if not isinstance(query, Mapping):
             raise TaskclusterFailure("%s: query must be a dict, got %s" % (fn.signature(), type(query).__name__))
         query = dict(query)
+    if query_keywords:
+        clash = sorted(key for key in query_keywords if query and key in query)
+        if clash:
+            raise TaskclusterFailure(
+                "%s: %s given both as keyword argument(s) and in query=" % (fn.signature(), ", ".join(clash))
+            )
+        query = dict(query or {}, **query_keywords)
     if limit is not None and "limit" in fn.query:
         query = dict(query or {})
         query["limit"] = limit

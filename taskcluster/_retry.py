@@ -4,22 +4,27 @@ Clock and randomness are arguments, so callers (and tests) decide them; nothing 
 """
 
 import datetime
-from typing import Optional
+import logging
+from typing import Any, Callable, Optional
 
 __all__ = [
     "DELAY_FACTOR",
     "RANDOMIZATION_FACTOR",
     "MAX_DELAY",
     "MAX_RETRY_AFTER",
+    "RetryPlan",
     "backoff_delay",
     "is_retryable_status",
     "parse_retry_after",
+    "quadratic_delay",
     "retry_delay",
 ]
 
+log = logging.getLogger("taskcluster.retry")
+
 DELAY_FACTOR = 0.1
 RANDOMIZATION_FACTOR = 0.25
-MAX_DELAY = 30.0
+MAX_DELAY = 30
 #: The longest a `Retry-After` header can make us wait before the next attempt.
 MAX_RETRY_AFTER = 60.0
 RETRY_AFTER_STATUSES = frozenset((429, 503))
@@ -84,3 +89,33 @@ def retry_delay(status: int, retry_after: Optional[str], retry: int, rand: float
     if is_retryable_status(status):
         return backoff
     return None
+
+
+class RetryPlan:
+    """Counts the retries of the historical helpers (`retry`, `makeHttpRequest`): after each failed attempt
+    `next_delay` gives the seconds to wait, or raises the failure once `max_retries` retries are spent."""
+
+    __slots__ = ("max_retries", "retries", "delay")
+
+    def __init__(self, max_retries: int, delay: Callable[[int], float]) -> None:
+        self.max_retries = max_retries
+        self.retries = 0
+        self.delay = delay
+
+    @property
+    def exhausted(self) -> bool:
+        return self.retries >= self.max_retries
+
+    def next_delay(self, failure: Any) -> float:
+        """The wait before the next attempt after `failure` (an exception, or text describing it); an exception
+        is re-raised once the retries are spent."""
+        if self.exhausted and isinstance(failure, BaseException):
+            raise failure
+        self.retries += 1
+        log.warning("Retrying because of: %s", failure)
+        return self.delay(self.retries)
+
+
+def quadratic_delay(retry: int) -> float:
+    """The older schedule of `makeHttpRequest` and `putFile`: retry n waits n * n / 10 seconds."""
+    return retry * retry / 10.0

@@ -9,6 +9,8 @@ import random
 import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
+from . import exceptions as exceptions  # module attributes of the historical `taskcluster.client`
+from . import utils as utils
 from ._base import ClientCore
 from ._flow import Request, Send, call_flow, scrub_transport_error
 from ._options import DEFAULT_CONFIG
@@ -156,10 +158,18 @@ def _exchange_method(name: str) -> Callable[..., Dict[str, str]]:
 
 
 def build_api_class(name: str, reference: Mapping[str, Any], base: type) -> type:
-    """A client class built at run time from an API reference (functions and/or topic exchanges)."""
+    """A client class built at run time from an API reference (functions and/or topic exchanges).
+
+    `reference` is the reference itself or an apis.json entry wrapping it as `{"reference": {...}}`, the form the
+    historical client's generator and tests pass.
+    """
+    wrapped = reference.get("reference") if isinstance(reference, Mapping) and "entries" not in reference else None
+    if isinstance(wrapped, Mapping):
+        reference = wrapped
     if not isinstance(reference, Mapping) or not isinstance(reference.get("entries"), list):
         raise TaskclusterFailure(
-            "createApiClient(%r, reference): reference must be a dict with an 'entries' list" % name
+            "createApiClient(%r, reference): reference must be an API reference (a dict with an 'entries' list) or "
+            "an apis.json entry {'reference': {...}}" % name
         )
     attrs: Dict[str, Any] = {
         "classOptions": {"exchangePrefix": reference["exchangePrefix"]} if reference.get("exchangePrefix") else {},
@@ -196,9 +206,9 @@ def build_api_class(name: str, reference: Mapping[str, Any], base: type) -> type
     return type(name, (base,), attrs)
 
 
-def createApiClient(name: str, reference: Mapping[str, Any]) -> type:
-    """Build a sync client class from an API reference at run time (as the historical client did)."""
-    return build_api_class(name, reference, BaseClient)
+def createApiClient(name: str, api: Mapping[str, Any]) -> type:
+    """Build a sync client class at run time from an API reference or an apis.json entry `{"reference": ...}`."""
+    return build_api_class(name, api, BaseClient)
 
 
 def createSession(*args: Any, **kwargs: Any) -> Any:

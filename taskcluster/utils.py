@@ -4,16 +4,19 @@ Importing this module is cheap: `slugid` (and with it `uuid`), `json`, `base64` 
 on first use, and nothing here needs an HTTP library.
 """
 
+import logging
 import re
 import time
 import warnings
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
-from ._retry import DELAY_FACTOR, MAX_DELAY, RANDOMIZATION_FACTOR, backoff_delay
+from . import exceptions as exceptions  # a module attribute of the historical `taskcluster.utils`
+from ._retry import DELAY_FACTOR, MAX_DELAY, RANDOMIZATION_FACTOR, RetryPlan, backoff_delay, quadratic_delay
 from .exceptions import TaskclusterFailure
 
 _Date = date  # `stringDate` has a parameter called `date`
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_RETRIES",
@@ -37,6 +40,9 @@ __all__ = [
     "isExpired",
     "encryptEnvVar",
     "decryptMessage",
+    "makeHttpRequest",
+    "makeSingleHttpRequest",
+    "putFile",
 ]
 
 #: Retries after the first attempt of an API call, unless the client options say otherwise.
@@ -91,12 +97,12 @@ def fromNow(offset: str, dateObj: Optional[datetime] = None) -> datetime:
     """The time `offset` (e.g. "2 days 3 hours", or "-1 year" for the past) away from `dateObj` or now.
 
     Case and whitespace do not matter; a year is 365 days and a month 30. Without `dateObj` the
-    base is the current UTC time as a naive datetime; a given `dateObj` keeps its tzinfo.
+    base is the current time as a timezone-aware UTC datetime; a given `dateObj` keeps its tzinfo.
     """
     if not isinstance(offset, str):
         raise TypeError(f'fromNow() offset must be a str such as "1 day 3 hours", not {type(offset).__name__}')
     if dateObj is None:
-        dateObj = datetime.now(timezone.utc).replace(tzinfo=None)
+        dateObj = datetime.now(timezone.utc)
     elif not isinstance(dateObj, datetime):
         raise TypeError(f"fromNow() dateObj must be a datetime.datetime, not {type(dateObj).__name__}")
     try:
@@ -278,6 +284,66 @@ def calculateSleepTime(attempt: int) -> float:
     import random
 
     return backoff_delay(attempt, random.random())
+
+
+# -- plain HTTP requests with retries (historical helpers) ------------------------------------
+
+#: (connect, read) seconds for each request of `makeHttpRequest`, `makeSingleHttpRequest` and `putFile`.
+HTTP_TIMEOUT = (10.0, 60.0)
+
+
+def makeSingleHttpRequest(
+    method: str, url: str, payload: Any, headers: Optional[Mapping[str, str]], session: Any = None
+) -> Any:
+    """One unsigned request with requests (redirects not followed, `HTTP_TIMEOUT`); returns the `requests.Response`.
+
+    `session` is a `requests.Session` to send with; without one a short-lived session is used.
+    """
+    import requests
+
+    sender = session if session is not None else requests
+    _log.debug("%s %s", method.upper(), url)
+    return sender.request(
+        method.upper(), url, data=payload, headers=headers, allow_redirects=False, timeout=HTTP_TIMEOUT
+    )
+
+
+def makeHttpRequest(
+    method: str,
+    url: str,
+    payload: Any,
+    headers: Optional[Mapping[str, str]],
+    retries: int = MAX_RETRIES,
+    session: Any = None,
+) -> Any:
+    """`makeSingleHttpRequest`, retried up to `retries` times on transport errors and 5xx answers, waiting n * n / 10
+    seconds before retry n (a file payload is rewound each time). Returns the last response, whatever its status;
+    a transport error that outlasts the retries is raised as requests raised it."""
+    import requests
+
+    plan = RetryPlan(retries, quadratic_delay)
+    while True:
+        if hasattr(payload, "seek"):
+            payload.seek(0)
+        try:
+            response = makeSingleHttpRequest(method, url, payload, headers, session)
+        except requests.RequestException as exc:
+            time.sleep(plan.next_delay(exc))
+            continue
+        if 500 <= response.status_code < 600 and not plan.exhausted:
+            time.sleep(plan.next_delay("%d status" % response.status_code))
+            continue
+        return response
+
+
+def putFile(filename: str, url: str, contentType: str) -> Any:
+    """PUT the file `filename` to `url` (e.g. an artifact's putUrl) with `makeHttpRequest`; returns the response."""
+    import os
+
+    with open(filename, "rb") as file:
+        length = os.fstat(file.fileno()).st_size
+        headers = {"Content-Length": str(length), "Content-Type": contentType}
+        return makeHttpRequest("put", url, file, headers=headers)
 
 
 # -- compatibility helpers of the historical client -------------------------------------------

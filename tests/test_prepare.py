@@ -256,6 +256,30 @@ def test_usage_errors_name_the_method_and_its_arguments(name, args, kwargs, frag
     assert fragment in message
 
 
+def test_declared_query_parameters_as_keywords_go_to_the_query():
+    result = call("listTaskGroup", "G", continuationToken="c", limit=10)
+    assert (result.route_values, result.query) == (["G"], {"continuationToken": "c", "limit": 10})
+    merged = call("listTaskGroup", "G", query={"limit": 5}, continuationToken="c")
+    assert merged.query == {"limit": 5, "continuationToken": "c"}
+    by_name = call("listTaskGroup", taskGroupId="G", continuationToken="c")
+    assert (by_name.route_values, by_name.query) == (["G"], {"continuationToken": "c"})
+
+
+def test_a_query_parameter_given_twice_is_an_error():
+    with pytest.raises(TaskclusterFailure) as info:
+        call("listTaskGroup", "G", query={"continuationToken": "a"}, continuationToken="b")
+    assert "Queue.listTaskGroup(taskGroupId)" in str(info.value) and "continuationToken" in str(info.value)
+
+
+def test_undeclared_keywords_still_fail_and_list_the_query_parameters():
+    with pytest.raises(TaskclusterFailure) as info:
+        call("listTaskGroup", "G", continuation="c")
+    message = str(info.value)
+    assert "'continuation'" in message and "continuationToken, limit" in message
+    with pytest.raises(TaskclusterFailure):
+        call("getArtifact", "T", 0, "n", continuationToken="c")
+
+
 def test_non_callable_pagination_handler():
     with pytest.raises(TaskclusterFailure) as info:
         call("listTaskGroup", "G", paginationHandler="not callable")

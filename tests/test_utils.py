@@ -97,15 +97,16 @@ def test_fromNow_readme_chaining():
     assert utils.fromNow("1 year", dateObj=first) == BASE + timedelta(days=367, hours=3)
 
 
-def test_fromNow_default_base_is_naive_utc_now():
-    before = datetime.now(timezone.utc).replace(tzinfo=None)
+def test_fromNow_default_base_is_aware_utc_now():
+    before = datetime.now(timezone.utc)
     result = utils.fromNow("")
-    after = datetime.now(timezone.utc).replace(tzinfo=None)
-    assert result.tzinfo is None
+    after = datetime.now(timezone.utc)
+    assert result.utcoffset() == timedelta(0)
     assert before <= result <= after
     later = utils.fromNow("1 day")
-    assert later.tzinfo is None
-    assert before + DAY <= later <= datetime.now(timezone.utc).replace(tzinfo=None) + DAY
+    assert later.tzinfo is timezone.utc
+    assert before + DAY <= later <= datetime.now(timezone.utc) + DAY
+    assert utils.fromNowJSON("1 day").endswith("Z")
 
 
 def test_fromNow_keeps_the_base_tzinfo():

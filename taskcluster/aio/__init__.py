@@ -4,6 +4,7 @@ Names load lazily, so `import taskcluster.aio` imports neither aiohttp nor any s
 """
 
 from .. import UTILS
+from .. import exceptions as exceptions  # `taskcluster.aio.exceptions`, as in the historical package
 from .._lazy import lazy_attributes
 from ..exceptions import __all__ as _EXCEPTIONS
 from ..generated._registry import SERVICES
@@ -18,4 +19,5 @@ _SOURCES.update(
 )
 
 __all__ = sorted(_SOURCES)
-__getattr__, __dir__ = lazy_attributes(__name__, _SOURCES, ("asyncclient",))
+_SUBMODULES = ("asyncclient", "asyncutils", "retry", "upload", "download", "reader_writer")
+__getattr__, __dir__ = lazy_attributes(__name__, _SOURCES, _SUBMODULES)

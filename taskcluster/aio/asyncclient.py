@@ -11,13 +11,20 @@ import inspect
 import random
 from typing import Any, AsyncIterator, Mapping, Optional, Tuple
 
+from .. import exceptions as exceptions  # module attributes of the historical `taskcluster.aio.asyncclient`
+from .. import utils as utils
 from .._base import ClientCore
 from .._flow import Request, Send, call_flow, scrub_transport_error
 from .._pagination import next_page_query, page_items
 from .._prepare import CallArgs, CompiledFunction
 from .._responses import Answer
 from .._tempcreds import createTemporaryCredentials
+from ..client import BaseClient as BaseClient
 from ..client import build_api_class, config
+from ..client import config as _defaultConfig  # noqa: F401
+from . import asyncutils as asyncutils
+from . import retry as retry
+from .asyncutils import createSession
 
 __all__ = ["AsyncBaseClient", "config", "createApiClient", "createSession", "createTemporaryCredentials"]
 
@@ -35,11 +42,6 @@ def _load_aiohttp() -> Any:
         _yarl_url = yarl.URL
         _aiohttp = aiohttp
     return _aiohttp
-
-
-def createSession(*args: Any, loop: Any = None, **kwargs: Any) -> Any:
-    """A new `aiohttp.ClientSession` (the obsolete `loop=` argument is accepted and ignored)."""
-    return _load_aiohttp().ClientSession(*args, **kwargs)
 
 
 class AsyncBaseClient(ClientCore):
@@ -148,6 +150,6 @@ class AsyncBaseClient(ClientCore):
                 yield items.pop()
 
 
-def createApiClient(name: str, reference: Mapping[str, Any]) -> type:
-    """Build an async client class from an API reference at run time."""
-    return build_api_class(name, reference, AsyncBaseClient)
+def createApiClient(name: str, api: Mapping[str, Any]) -> type:
+    """Build an async client class at run time from an API reference or an apis.json entry `{"reference": ...}`."""
+    return build_api_class(name, api, AsyncBaseClient)

@@ -2,6 +2,11 @@
 from typing import Any, Dict, Mapping, Optional, Union
 
 from ..client import BaseClient
+from ..client import config as _defaultConfig  # noqa: F401  (the historical modules' alias of `config`)
+from ..client import config as config
+from ..client import createApiClient as createApiClient
+from ..client import createSession as createSession
+from ..client import createTemporaryCredentials as createTemporaryCredentials
 
 __all__ = ["Secrets"]
 

@@ -59,23 +59,30 @@ class AsyncStubBase(StubBase):
         return "async result"
 
 
+def _without_lines(text: str, prefixes: Any) -> str:
+    """`text` without the lines starting with one of `prefixes` (the generated module's relative imports)."""
+    kept = [line for line in text.splitlines(keepends=True) if not line.startswith(tuple(prefixes))]
+    assert len(kept) < len(text.splitlines()), "no import to replace"
+    return "".join(kept)
+
+
 def load_sync(text: str, class_name: str) -> Any:
-    header = "from ..client import BaseClient\n"
-    assert header in text
+    assert "from ..client import BaseClient\n" in text
     namespace: Dict[str, Any] = {"BaseClient": StubBase, "__name__": "generated_under_test"}
-    exec(compile(text.replace(header, ""), "<sync>", "exec"), namespace)
+    exec(compile(_without_lines(text, ["from ..client import "]), "<sync>", "exec"), namespace)
     return namespace[class_name]
 
 
 def load_async(text: str, class_name: str, module: str, sync_class: Any) -> Any:
-    header = f"from ...aio.asyncclient import AsyncBaseClient\nfrom .. import {module} as _sync\n"
-    assert header in text
+    assert "from ...aio.asyncclient import AsyncBaseClient\nfrom ...aio.asyncclient import config" in text
+    assert f"from .. import {module} as _sync\n" in text
     namespace: Dict[str, Any] = {
         "AsyncBaseClient": AsyncStubBase,
         "_sync": types.SimpleNamespace(**{class_name: sync_class}),
         "__name__": "generated_async_under_test",
     }
-    exec(compile(text.replace(header, ""), "<async>", "exec"), namespace)
+    source = _without_lines(text, ["from ...aio.asyncclient import ", f"from .. import {module} as _sync"])
+    exec(compile(source, "<async>", "exec"), namespace)
     return namespace[class_name]
 
 
@@ -258,10 +265,12 @@ def test_compat_modules_and_registry(small):
     assert "from .generated.widgets import Widgets\n" in sync
     assert "from .client import config as config\n" in sync
     assert "from .client import createTemporaryCredentials as createTemporaryCredentials\n" in sync
-    assert '__all__ = ["Widgets"]' in sync
+    assert "from .client import createApiClient as createApiClient\n" in sync
+    assert '__all__ = ["Widgets", "config", "createApiClient", "createSession", "createTemporaryCredentials"]' in sync
     aio = files["taskcluster/aio/widgets.py"]
     assert "from ..generated.aio.widgets import Widgets\n" in aio
     assert "from .asyncclient import createTemporaryCredentials as createTemporaryCredentials\n" in aio
+    assert "from .asyncclient import createSession as createSession\n" in aio
     namespace: Dict[str, Any] = {}
     registry = files[GEN + "_registry.py"].replace("from typing import Dict\n", "from typing import Dict as Dict\n")
     exec(registry, namespace)

@@ -2,6 +2,11 @@
 from typing import Any, Dict
 
 from ...aio.asyncclient import AsyncBaseClient
+from ...aio.asyncclient import config as _defaultConfig  # noqa: F401  (the historical modules' alias of `config`)
+from ...aio.asyncclient import config as config
+from ...aio.asyncclient import createApiClient as createApiClient
+from ...aio.asyncclient import createSession as createSession
+from ...aio.asyncclient import createTemporaryCredentials as createTemporaryCredentials
 from .. import treeherderevents as _sync
 
 __all__ = ["TreeherderEvents"]

@@ -1,0 +1,30 @@
+"""`retry(maxRetries, tryFn)` for coroutines: as `taskcluster.retry.retry`, with an async `tryFn`."""
+
+import asyncio
+from typing import Any, Awaitable, Callable, Optional
+
+from .. import utils as utils  # a module attribute of the historical `taskcluster.aio.retry`
+from .._retry import RetryPlan
+from ..utils import calculateSleepTime
+
+__all__ = ["retry"]
+
+
+async def retry(maxRetries: int, tryFn: Callable[[Callable[[BaseException], None]], Awaitable[Any]]) -> Any:
+    """Await `tryFn(retryFor)` until it returns without calling `retryFor(exc)`; return what it returned.
+
+    Reported exceptions are retried with the client's backoff up to `maxRetries` times, then raised; an exception
+    raised by `tryFn` itself propagates at once.
+    """
+    plan = RetryPlan(maxRetries, calculateSleepTime)
+    while True:
+        reported: Optional[BaseException] = None
+
+        def retryFor(exc: BaseException) -> None:
+            nonlocal reported
+            reported = exc
+
+        result = await tryFn(retryFor)
+        if reported is None:
+            return result
+        await asyncio.sleep(plan.next_delay(reported))

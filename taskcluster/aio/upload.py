@@ -1,0 +1,109 @@
+"""Upload objects to the object service (async): `upload`, `uploadFromBuf`, `uploadFromFile`.
+
+As `taskcluster.upload`, but the reader factory is an async callable returning a reader with an async
+`read(max_size)` (an `aiofile` file object qualifies), and `objectService` may be a `taskcluster.aio.Object` or a
+sync `taskcluster.Object` (whose calls then run in an executor).
+"""
+
+import os
+import random
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+import taskcluster as taskcluster  # a module attribute of the historical `taskcluster.aio.upload`
+
+from .._transfer import DATA_INLINE_MAX_SIZE, Hasher, ShortRead, check_binary_file, upload_flow
+from . import _transfer_async
+from .asyncutils import ensureCoro as ensureCoro
+from .reader_writer import BufferReader, FileReader
+from .reader_writer import BufferWriter as BufferWriter
+from .reader_writer import streamingCopy as streamingCopy
+from .retry import retry as retry
+
+__all__ = ["DATA_INLINE_MAX_SIZE", "HashingReader", "upload", "uploadFromBuf", "uploadFromFile"]
+
+
+async def upload(
+    *,
+    projectId: str,
+    name: str,
+    contentType: str,
+    contentLength: int,
+    expires: Any,
+    readerFactory: Callable[[], Awaitable[Any]],
+    maxRetries: int = 5,
+    uploadId: Optional[str] = None,
+    objectService: Any,
+) -> None:
+    """Upload `contentLength` bytes read from `await readerFactory()` as the object `name` of `projectId`
+    (see `taskcluster.upload.upload`)."""
+    flow = upload_flow(
+        projectId=projectId,
+        name=name,
+        contentType=contentType,
+        contentLength=contentLength,
+        expires=expires,
+        maxRetries=maxRetries,
+        uploadId=uploadId,
+        objectService=objectService,
+        rand=random.random,
+    )
+    await _transfer_async.run(flow, reader_factory=readerFactory)
+
+
+async def uploadFromBuf(*, data: bytes, contentLength: Optional[int] = None, **kwargs: Any) -> None:
+    """`upload` of an in-memory `data`; `contentLength` defaults to its length."""
+    data = bytes(data)
+
+    async def readerFactory() -> BufferReader:
+        return BufferReader(data)
+
+    await upload(readerFactory=readerFactory, contentLength=len(data) if contentLength is None else contentLength,
+                 **kwargs)  # fmt: skip
+
+
+async def uploadFromFile(*, file: Any, contentLength: Optional[int] = None, **kwargs: Any) -> None:
+    """`upload` of a sync file open for reading in binary mode and seekable (rewound for each attempt);
+    `contentLength` defaults to the file's size."""
+    check_binary_file(file, "r", "object %r" % (kwargs.get("name"),))
+    if contentLength is None:
+        contentLength = _size(file)
+
+    async def readerFactory() -> FileReader:
+        file.seek(0)
+        return FileReader(file)
+
+    await upload(readerFactory=readerFactory, contentLength=contentLength, **kwargs)
+
+
+def _size(file: Any) -> int:
+    try:
+        return os.fstat(file.fileno()).st_size
+    except (AttributeError, OSError, ValueError):
+        return file.seek(0, os.SEEK_END)
+
+
+class HashingReader:
+    """A reader that hashes (sha256, sha512) and counts what it passes on from `inner`."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._hasher = Hasher()
+
+    @property
+    def bytes(self) -> int:
+        """How many bytes were read."""
+        return self._hasher.count
+
+    async def read(self, max_size: int) -> bytes:
+        chunk = await self.inner.read(max_size)
+        self.update(chunk)
+        return chunk
+
+    def update(self, chunk: bytes) -> None:
+        self._hasher.update(chunk)
+
+    def hashes(self, contentLength: int) -> Dict[str, str]:
+        """The hex digests, after checking that exactly `contentLength` bytes were read."""
+        if contentLength != self._hasher.count:
+            raise ShortRead("read %d bytes but the content length is %d" % (self._hasher.count, contentLength))
+        return self._hasher.hexdigests()

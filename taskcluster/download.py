@@ -1,0 +1,126 @@
+"""Download objects and artifacts (sync): `download`, `downloadToBuf`, `downloadToFile`, and the same for task
+artifacts of any storage type (`downloadArtifact`, ...).
+
+The data goes to a *writer*: an object whose `write(chunk)` stores all of `chunk`. A *writer factory* returns a
+fresh writer, ready for the first byte; it is called again for each retry. Object data is checked against the
+hashes the object service recorded (`ObjectHashVerificationError` on a mismatch). These functions need no event
+loop: they work in any thread.
+"""
+
+import io
+import random
+from typing import Any, Callable, Optional, Tuple, Union
+
+from . import _transfer_sync
+from ._transfer import artifact_flow, check_binary_file, download_flow, truncate
+from .aio import download as aio_download  # noqa: F401  (names of the historical module)
+from .aio.asyncutils import ensureCoro as ensureCoro
+from .aio.asyncutils import runAsync as runAsync
+
+__all__ = [
+    "download",
+    "downloadArtifact",
+    "downloadArtifactToBuf",
+    "downloadArtifactToFile",
+    "downloadToBuf",
+    "downloadToFile",
+]
+
+
+def download(*, name: str, maxRetries: int = 5, objectService: Any, writerFactory: Callable[[], Any]) -> str:
+    """Download the object `name` into a writer from `writerFactory()`; returns its content type.
+
+    `objectService` is a `taskcluster.Object` client with the download scope for `name`.
+    """
+    flow = download_flow(name=name, maxRetries=maxRetries, objectService=objectService, rand=random.random)
+    return _transfer_sync.run(flow, writer_factory=writerFactory)
+
+
+def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -> Tuple[memoryview, str]:
+    """Download the object `name` into memory; returns `(data, contentType)`."""
+    buffers = []
+
+    def writerFactory() -> io.BytesIO:
+        buffers.append(io.BytesIO())
+        return buffers[-1]
+
+    content_type = download(name=name, maxRetries=maxRetries, objectService=objectService, writerFactory=writerFactory)
+    return buffers[-1].getbuffer(), content_type
+
+
+def downloadToFile(file: Any, *, name: str, maxRetries: int = 5, objectService: Any) -> str:
+    """Download the object `name` into `file` (binary, writable, seekable and truncatable: each attempt rewrites
+    it from the start, and a failed download leaves it empty); returns the content type."""
+    check_binary_file(file, "w", "object %r" % (name,))
+    try:
+        return download(name=name, maxRetries=maxRetries, objectService=objectService, writerFactory=_rewind(file))
+    except BaseException:
+        truncate(file)
+        raise
+
+
+def downloadArtifact(
+    *,
+    taskId: str,
+    name: str,
+    runId: Optional[Union[int, str]] = None,
+    maxRetries: int = 5,
+    queueService: Any,
+    writerFactory: Callable[[], Any],
+) -> str:
+    """Download an artifact (of the latest run unless `runId` is given) into a writer from `writerFactory()`;
+    returns its content type. `s3` and `reference` artifacts are fetched from their URL, `object` artifacts through
+    the object service, and an `error` artifact raises `TaskclusterArtifactError`."""
+    flow = artifact_flow(
+        taskId=taskId, name=name, runId=runId, maxRetries=maxRetries, queueService=queueService, rand=random.random
+    )
+    return _transfer_sync.run(flow, writer_factory=writerFactory)
+
+
+def downloadArtifactToBuf(
+    *, taskId: str, name: str, runId: Optional[Union[int, str]] = None, maxRetries: int = 5, queueService: Any
+) -> Tuple[memoryview, str]:
+    """Download an artifact into memory; returns `(data, contentType)`."""
+    buffers = []
+
+    def writerFactory() -> io.BytesIO:
+        buffers.append(io.BytesIO())
+        return buffers[-1]
+
+    content_type = downloadArtifact(
+        taskId=taskId, name=name, runId=runId, maxRetries=maxRetries, queueService=queueService,
+        writerFactory=writerFactory,
+    )  # fmt: skip
+    return buffers[-1].getbuffer(), content_type
+
+
+def downloadArtifactToFile(
+    file: Any,
+    *,
+    taskId: str,
+    name: str,
+    runId: Optional[Union[int, str]] = None,
+    maxRetries: int = 5,
+    queueService: Any,
+) -> str:
+    """Download an artifact into `file` (as `downloadToFile`); returns the content type."""
+    check_binary_file(file, "w", "artifact %r of task %s" % (name, taskId))
+    try:
+        return downloadArtifact(
+            taskId=taskId, name=name, runId=runId, maxRetries=maxRetries, queueService=queueService,
+            writerFactory=_rewind(file),
+        )  # fmt: skip
+    except BaseException:
+        truncate(file)
+        raise
+
+
+def _rewind(file: Any) -> Callable[[], Any]:
+    """A writer factory that empties `file` and writes it from the start."""
+
+    def writerFactory() -> Any:
+        file.seek(0)
+        file.truncate()
+        return file
+
+    return writerFactory

@@ -1,0 +1,31 @@
+"""`retry(maxRetries, tryFn)`: the historical helper that re-runs a function while it reports a retriable error."""
+
+import time
+from typing import Any, Callable, Optional
+
+from . import utils as utils  # a module attribute of the historical `taskcluster.retry`
+from ._retry import RetryPlan
+from .utils import calculateSleepTime
+
+__all__ = ["retry"]
+
+
+def retry(maxRetries: int, tryFn: Callable[[Callable[[BaseException], None]], Any]) -> Any:
+    """Call `tryFn(retryFor)` until it returns without calling `retryFor(exc)`; return what it returned.
+
+    Each call that reports an exception through `retryFor` is retried after the client's backoff
+    (`utils.calculateSleepTime`), up to `maxRetries` times; then that exception is raised. An exception raised by
+    `tryFn` itself is fatal and propagates at once.
+    """
+    plan = RetryPlan(maxRetries, calculateSleepTime)
+    while True:
+        reported: Optional[BaseException] = None
+
+        def retryFor(exc: BaseException) -> None:
+            nonlocal reported
+            reported = exc
+
+        result = tryFn(retryFor)
+        if reported is None:
+            return result
+        time.sleep(plan.next_delay(reported))

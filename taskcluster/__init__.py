@@ -8,6 +8,7 @@ import logging
 import os
 
 from ._lazy import lazy_attributes
+from ._version import __version__ as __version__
 from .exceptions import __all__ as _EXCEPTIONS
 from .generated._registry import SERVICES
 

@@ -17,19 +17,28 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m taskcluster.testing",
-                                     description="A local Taskcluster deployment for tests.")
+    parser = argparse.ArgumentParser(
+        prog="python -m taskcluster.testing", description="A local Taskcluster deployment for tests."
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve a local deployment until interrupted (Ctrl-C)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port to bind (default: a free port)")
-    serve.add_argument("--db", metavar="FILE", default=None,
-                       help="SQLite file keeping the state across restarts (default: a temporary file)")
-    serve.add_argument("--root-client-id", default=None, help="clientId of the root client "
-                       "(default: static/taskcluster/root)")
-    serve.add_argument("--root-access-token", default=None,
-                       help="accessToken of the root client (default: $TASKCLUSTER_LOCAL_ROOT_ACCESS_TOKEN, the one "
-                            "stored in --db, or a random one)")
+    serve.add_argument(
+        "--db",
+        metavar="FILE",
+        default=None,
+        help="SQLite file keeping the state across restarts (default: a temporary file)",
+    )
+    serve.add_argument(
+        "--root-client-id", default=None, help="clientId of the root client (default: static/taskcluster/root)"
+    )
+    serve.add_argument(
+        "--root-access-token",
+        default=None,
+        help="accessToken of the root client (default: $TASKCLUSTER_LOCAL_ROOT_ACCESS_TOKEN, the one "
+        "stored in --db, or a random one)",
+    )
     return parser
 
 
@@ -38,8 +47,11 @@ async def _serve(args: argparse.Namespace) -> None:
 
     token = args.root_access_token or os.environ.get("TASKCLUSTER_LOCAL_ROOT_ACCESS_TOKEN") or None
     deployment = AsyncLocalDeployment(
-        db_path=args.db, root_client_id=args.root_client_id or DEFAULT_ROOT_CLIENT_ID, root_access_token=token,
-        host=args.host, port=args.port,
+        db_path=args.db,
+        root_client_id=args.root_client_id or DEFAULT_ROOT_CLIENT_ID,
+        root_access_token=token,
+        host=args.host,
+        port=args.port,
     )
     async with deployment:
         credentials = deployment.credentials

@@ -128,6 +128,7 @@ _IDENT = "^([a-zA-Z0-9-_]*)$"
 _SCOPE = {"type": "string", "pattern": "^[ -~]*$"}
 _DATE = {"type": "string", "format": "date-time"}
 _SCOPES = {"type": "array", "items": _SCOPE, "uniqueItems": True}
+_PROJECT_ID = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^([a-zA-Z0-9._/-]*)$"}
 PRIORITIES = ["highest", "very-high", "high", "medium", "low", "very-low", "lowest"]
 
 _TASK_METADATA = {
@@ -151,17 +152,21 @@ _CREATE_TASK = {
         "workerType": {"type": "string", "pattern": "^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$"},
         "taskQueueId": {"type": "string", "pattern": "^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$"},
         "schedulerId": {"type": "string", "minLength": 1, "maxLength": 38, "pattern": _IDENT, "default": "-"},
-        "projectId": {
-            "type": "string", "minLength": 1, "maxLength": 500, "pattern": "^([a-zA-Z0-9._/-]*)$", "default": "none",
-        },
+        "projectId": dict(_PROJECT_ID, default="none"),
         "taskGroupId": {"type": "string", "pattern": _SLUGID},
         "dependencies": {
-            "type": "array", "maxItems": 10000, "uniqueItems": True, "default": [],
+            "type": "array",
+            "maxItems": 10000,
+            "uniqueItems": True,
+            "default": [],
             "items": {"type": "string", "pattern": _SLUGID},
         },
         "requires": {"type": "string", "enum": ["all-completed", "all-resolved"], "default": "all-completed"},
         "routes": {
-            "type": "array", "maxItems": 64, "uniqueItems": True, "default": [],
+            "type": "array",
+            "maxItems": 64,
+            "uniqueItems": True,
+            "default": [],
             "items": {"type": "string", "minLength": 1, "maxLength": 249},
         },
         "priority": {"type": "string", "enum": PRIORITIES + ["normal"], "default": "lowest"},
@@ -196,41 +201,105 @@ _POST_ARTIFACT = {
     "discriminator": "storageType",
     "oneOf": [
         {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "required": ["storageType", "expires", "contentType"],
-            "properties": dict(_ARTIFACT_COMMON, storageType={"enum": ["s3"]},
-                               contentLength={"type": "integer", "minimum": 0}),
+            "properties": dict(
+                _ARTIFACT_COMMON, storageType={"enum": ["s3"]}, contentLength={"type": "integer", "minimum": 0}
+            ),
         },
         {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "required": ["storageType", "expires", "contentType"],
-            "properties": dict(_ARTIFACT_COMMON, storageType={"enum": ["object"]},
-                               contentLength={"type": "integer", "minimum": 0}),
+            "properties": dict(
+                _ARTIFACT_COMMON, storageType={"enum": ["object"]}, contentLength={"type": "integer", "minimum": 0}
+            ),
         },
         {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "required": ["storageType", "expires", "url", "contentType"],
-            "properties": dict(_ARTIFACT_COMMON, storageType={"enum": ["reference"]},
-                               url={"type": "string", "pattern": "^[a-zA-Z][a-zA-Z0-9+.-]*://"}),
+            "properties": dict(
+                _ARTIFACT_COMMON,
+                storageType={"enum": ["reference"]},
+                url={"type": "string", "pattern": "^[a-zA-Z][a-zA-Z0-9+.-]*://"},
+            ),
         },
         {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "required": ["storageType", "expires", "artifact"],
             "properties": dict(_ARTIFACT_COMMON, storageType={"enum": ["link"]}, artifact={"type": "string"}),
         },
         {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "required": ["storageType", "expires", "reason", "message"],
             "properties": {
                 "storageType": {"enum": ["error"]},
                 "expires": _DATE,
-                "reason": {"type": "string", "enum": ["file-missing-on-worker", "invalid-resource-on-worker",
-                                                       "too-large-file-on-worker"]},
+                "reason": {
+                    "type": "string",
+                    "enum": [
+                        "file-missing-on-worker",
+                        "invalid-resource-on-worker",
+                        "too-large-file-on-worker",
+                        "file-not-readable-on-worker",
+                    ],
+                },
                 "message": {"type": "string", "maxLength": 4096},
             },
         },
     ],
 }
+
+# object: hashes are lowercase hex; other algorithms may be given (and are not checked)
+_UPLOAD_HASHES = {
+    "type": "object",
+    "properties": {
+        "sha256": {"type": "string", "pattern": "^[a-z0-9]{64}$"},
+        "sha512": {"type": "string", "pattern": "^[a-z0-9]{128}$"},
+    },
+}
+
+_CREATE_UPLOAD = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["projectId", "uploadId", "expires", "proposedUploadMethods"],
+    "properties": {
+        "projectId": _PROJECT_ID,
+        "uploadId": {"type": "string", "pattern": _SLUGID},
+        "expires": _DATE,
+        "hashes": _UPLOAD_HASHES,
+        "proposedUploadMethods": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "dataInline": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["contentType", "objectData"],
+                    "properties": {
+                        "contentType": {"type": "string"},
+                        "objectData": {"type": "string", "maxLength": 10926},
+                    },
+                },
+                "putUrl": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["contentType", "contentLength"],
+                    "properties": {
+                        "contentType": {"type": "string"},
+                        "contentLength": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+    },
+}
+
+_ACCEPTED = {"type": "boolean", "enum": [True]}
 
 #: "<serviceName>/<schema id>" -> schema
 SCHEMAS: Dict[str, Dict[str, Any]] = {
@@ -260,11 +329,25 @@ SCHEMAS: Dict[str, Dict[str, Any]] = {
         "additionalProperties": False,
         "required": ["reason"],
         "properties": {
-            "reason": {"type": "string", "enum": ["worker-shutdown", "malformed-payload", "resource-unavailable",
-                                                  "internal-error", "intermittent-task"]},
+            "reason": {
+                "type": "string",
+                "enum": [
+                    "worker-shutdown",
+                    "malformed-payload",
+                    "resource-unavailable",
+                    "internal-error",
+                    "intermittent-task",
+                ],
+            },
         },
     },
     "queue/v1/post-artifact-request.json#": _POST_ARTIFACT,
+    "queue/v1/finish-artifact-request.json#": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["uploadId"],
+        "properties": {"uploadId": {"type": "string", "pattern": _SLUGID}},
+    },
     "queue/v1/tasks-request.json#": {
         "type": "object",
         "additionalProperties": False,
@@ -280,7 +363,10 @@ SCHEMAS: Dict[str, Dict[str, Any]] = {
         "properties": {"description": {"type": "string", "maxLength": 10240}, "scopes": _SCOPES},
     },
     "auth/v1/scopeset.json#": {
-        "type": "object", "additionalProperties": False, "required": ["scopes"], "properties": {"scopes": _SCOPES},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["scopes"],
+        "properties": {"scopes": _SCOPES},
     },
     "auth/v1/test-authenticate-request.json#": {
         "type": "object",
@@ -316,5 +402,29 @@ SCHEMAS: Dict[str, Dict[str, Any]] = {
         "additionalProperties": False,
         "required": ["cacheName"],
         "properties": {"cacheName": {"type": "string"}},
+    },
+    # object
+    "object/v1/create-upload-request.json#": _CREATE_UPLOAD,
+    "object/v1/finish-upload-request.json#": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["projectId", "uploadId"],
+        "properties": {
+            "projectId": _PROJECT_ID,
+            "uploadId": {"type": "string", "pattern": _SLUGID},
+            "hashes": _UPLOAD_HASHES,
+        },
+    },
+    "object/v1/download-object-request.json#": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["acceptDownloadMethods"],
+        "properties": {
+            "acceptDownloadMethods": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"getUrl": _ACCEPTED, "simple": _ACCEPTED},
+            },
+        },
     },
 }

@@ -7,9 +7,7 @@ from typing import Optional
 __all__ = ["format_date", "normalize_date", "now", "parse_date", "to_ms"]
 
 UTC = datetime.timezone.utc
-_ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$"
-)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$")
 
 
 def now(clock: float) -> datetime.datetime:

@@ -73,8 +73,14 @@ class ClientInfo:
 
     __slots__ = ("access_token", "client_id", "disabled", "expires", "scopes")
 
-    def __init__(self, client_id: str, access_token: str, scopes: List[str], disabled: bool = False,
-                 expires: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        access_token: str,
+        scopes: List[str],
+        disabled: bool = False,
+        expires: Optional[str] = None,
+    ) -> None:
         self.client_id = client_id
         self.access_token = access_token
         self.scopes = scopes
@@ -238,8 +244,9 @@ class Authenticator:
         return Principal(None, self._scopes([]), "anonymous")
 
     # ------------------------------------------------------------------------------------------------------
-    def _hawk(self, loader: ClientLoader, method: str, url: str, header: str, content: bytes,
-              content_type: str) -> Principal:
+    def _hawk(
+        self, loader: ClientLoader, method: str, url: str, header: str, content: bytes, content_type: str
+    ) -> Principal:
         if not header.lower().startswith("hawk "):
             raise AuthenticationError("Unsupported authorization scheme; use Hawk")
         try:
@@ -283,8 +290,7 @@ class Authenticator:
             raise AuthenticationError("Malformed Hawk Authorization header")
         return self._principal(client_id, base_scopes, ext, "hawk")
 
-    def _bewit(self, loader: ClientLoader, method: str, url: str, match: "re.Match[str]", offset: int
-               ) -> Principal:
+    def _bewit(self, loader: ClientLoader, method: str, url: str, match: "re.Match[str]", offset: int) -> Principal:
         if method not in ("GET", "HEAD"):
             raise AuthenticationError("Bewits (signed URLs) are only valid for GET requests")
         raw = match.group(1)
@@ -302,7 +308,7 @@ class Authenticator:
         credentials = {"id": client_id, "key": key, "algorithm": "sha256"}
         # mohawk decodes with the standard alphabet and requires padding: hand it an equivalent value.
         standard = base64.b64encode(decoded.encode("ascii")).decode("ascii")
-        normalized_url = url[: offset + match.start(1)] + standard + url[offset + match.end(1):]
+        normalized_url = url[: offset + match.start(1)] + standard + url[offset + match.end(1) :]
         try:
             mohawk.bewit.check_bewit(normalized_url, lambda _id: credentials, now=int(self.clock()))
         except mohawk.exc.TokenExpired:
@@ -329,8 +335,9 @@ class Authenticator:
                 raise AuthenticationError("Client %r has expired" % client_id)
         return client
 
-    def _resolve(self, loader: ClientLoader, client_id: str, ext_text: Optional[str]
-                 ) -> Tuple[str, List[str], Dict[str, Any]]:
+    def _resolve(
+        self, loader: ClientLoader, client_id: str, ext_text: Optional[str]
+    ) -> Tuple[str, List[str], Dict[str, Any]]:
         """The Hawk key for ``client_id`` and its unexpanded scopes, honouring a certificate in ``ext``."""
         ext = decode_ext(ext_text)
         cert = ext.get("certificate")
@@ -343,8 +350,7 @@ class Authenticator:
             raise AuthenticationError("ext.certificate must be a JSON object")
         return self._check_certificate(loader, client_id, cert) + (ext,)
 
-    def _check_certificate(self, loader: ClientLoader, client_id: str, cert: Dict[str, Any]
-                           ) -> Tuple[str, List[str]]:
+    def _check_certificate(self, loader: ClientLoader, client_id: str, cert: Dict[str, Any]) -> Tuple[str, List[str]]:
         if cert.get("version") != 1 or isinstance(cert.get("version"), bool):
             raise AuthenticationError("ext.certificate.version must be 1")
         seed = cert.get("seed")
@@ -384,8 +390,9 @@ class Authenticator:
             issuer = self._load(loader, issuer_id)
         except AuthenticationError as e:
             # the issuer must be a permanent client: temporary credentials cannot issue temporary credentials
-            raise AuthenticationError("Certificate issuer: %s (temporary credentials must be issued by a "
-                                      "permanent client)" % e)
+            raise AuthenticationError(
+                "Certificate issuer: %s (temporary credentials must be issued by a permanent client)" % e
+            )
         expected = certificate_signature(issuer.access_token, cert, client_id)
         if not hmac.compare_digest(expected.encode("ascii"), cert["signature"].encode("utf-8", "replace")):
             raise AuthenticationError(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     class DeploymentFactory(Protocol):
         def __call__(self, **kwargs: Any) -> LocalDeployment: ...
 
+
 __all__ = [
     "taskcluster_deployment",
     "taskcluster_deployment_factory",

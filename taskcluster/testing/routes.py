@@ -18,8 +18,19 @@ _GREEDY = frozenset({"name"})
 class Entry:
     """One API function of a service."""
 
-    __slots__ = ("input", "method", "name", "output", "params", "query", "route", "scopes", "segments",
-                 "service", "stability")
+    __slots__ = (
+        "input",
+        "method",
+        "name",
+        "output",
+        "params",
+        "query",
+        "route",
+        "scopes",
+        "segments",
+        "service",
+        "stability",
+    )
 
     def __init__(self, service: str, info: Mapping[str, Any]) -> None:
         self.service = service
@@ -81,8 +92,9 @@ class ServiceTable:
         for entry in self.entries.values():
             self._by_method.setdefault(entry.method, []).append(entry)
 
-    def resolve(self, method: str, segments: Sequence[str], implemented: Optional[Mapping[str, Any]] = None
-                ) -> Optional[Tuple[Entry, Dict[str, str]]]:
+    def resolve(
+        self, method: str, segments: Sequence[str], implemented: Optional[Mapping[str, Any]] = None
+    ) -> Optional[Tuple[Entry, Dict[str, str]]]:
         """The best entry for ``method`` and the raw path ``segments`` (implemented entries win ties)."""
         implemented = implemented or {}
         best = None

@@ -247,4 +247,3 @@ def describe(expr: Any) -> str:
     if "AllOf" in expr:
         return "(" + " and ".join(describe(e) for e in expr["AllOf"]) + ")" if expr["AllOf"] else "(nothing)"
     return "(" + " or ".join(describe(e) for e in expr["AnyOf"]) + ")" if expr["AnyOf"] else "(impossible)"
-

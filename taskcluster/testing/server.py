@@ -1,13 +1,22 @@
 """The local deployment: an aiohttp.web server on 127.0.0.1 serving ``<rootUrl>/api/<service>/v1/...``.
 
-`LocalDeployment` runs the server in a background thread with its own event loop (usable from sync and
-async tests alike); `AsyncLocalDeployment` runs it in the caller's event loop. Both bind 127.0.0.1 on a
-free port by default, start in well under a second, and stop idempotently.
+It implements the auth, queue, index, secrets, purge-cache and object services (`services`); every other
+route of the generated clients' tables answers 501. `LocalDeployment` runs the server in a background
+thread with its own event loop (usable from sync and async tests alike); `AsyncLocalDeployment` runs it in
+the caller's event loop. Both bind 127.0.0.1 on a free port by default, start in well under a second, and
+stop idempotently.
+
+An API request goes through `_Core._api` in steps: resolve the route, read and parse the body,
+authenticate, parse the query, check the route's scopes, validate the payload, run the handler, answer.
 
 Reserved routes outside ``/api/``:
 
 - ``PUT <rootUrl>/__artifacts/upload/<token>``: the ``putUrl`` of an s3 artifact;
 - ``GET <rootUrl>/__artifacts/<token>/<name>``: the bytes of an uploaded artifact (unguessable token);
+- ``PUT <rootUrl>/__objects/upload/<token>``: the ``putUrl`` upload method of the object service (exactly
+  the announced ``contentLength``, before the URL expires);
+- ``GET <rootUrl>/__objects/<token>/<name>``: an object's bytes, the URL of the object service's download
+  methods (``getUrl``, ``simple``) and of its ``download`` redirect, valid for an hour;
 - ``POST <rootUrl>/__taskcluster/reset``: forget all state (needs scope ``local-deployment:reset``).
 """
 
@@ -29,9 +38,17 @@ from mohawk.base import Resource
 from . import services
 from ._schema import validate
 from ._time import format_date, now, to_ms
-from .auth import AuthenticationError, Authenticator, ClientInfo, certificate_signature, temporary_access_token
-from .routes import ServiceTable, load_tables
+from .auth import (
+    AuthenticationError,
+    Authenticator,
+    ClientInfo,
+    Principal,
+    certificate_signature,
+    temporary_access_token,
+)
+from .routes import Entry, ServiceTable, load_tables
 from .scopes import MissingParameter, ScopeExpansionError, expand_scopes
+from .services import objects
 from .store import NEVER_EXPIRES, Store
 
 __all__ = ["DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
@@ -40,7 +57,7 @@ log = logging.getLogger("taskcluster.testing")
 
 DEFAULT_ROOT_CLIENT_ID = "static/taskcluster/root"
 _CREATED_BY = "created by LocalDeployment.create_client"
-#: Largest request body accepted (artifact uploads are held in memory and SQLite).
+#: Largest request body accepted (artifact and object uploads are held in memory and SQLite).
 MAX_BODY_BYTES = 1024 * 1024 * 1024
 _AIOHTTP_39 = tuple(int(x) for x in aiohttp.__version__.split(".")[:2]) >= (3, 9)
 _REDACT = frozenset({"secret", "accessToken", "certificate", "signature", "bewit", "password", "token"})
@@ -66,9 +83,16 @@ def _json_response(body: Any, status: int = 200, headers: Optional[Mapping[str, 
 class _Core:
     """State and HTTP plumbing shared by the sync and async deployments (lives on one event loop)."""
 
-    def __init__(self, db_path: Optional[str], root_client_id: str, root_access_token: Optional[str], host: str,
-                 port: int, clients: Optional[Mapping[str, Iterable[str]]], clock: Optional[Callable[[], float]]
-                 ) -> None:
+    def __init__(
+        self,
+        db_path: Optional[str],
+        root_client_id: str,
+        root_access_token: Optional[str],
+        host: str,
+        port: int,
+        clients: Optional[Mapping[str, Iterable[str]]],
+        clock: Optional[Callable[[], float]],
+    ) -> None:
         self.db_path = db_path
         self.root_client_id = root_client_id
         self._requested_root_token = root_access_token
@@ -132,8 +156,9 @@ class _Core:
         row = self._require_store().get_client(client_id)
         if row is None:
             return None
-        return ClientInfo(row["client_id"], row["access_token"], json.loads(row["scopes"]), bool(row["disabled"]),
-                          row["expires"])
+        return ClientInfo(
+            row["client_id"], row["access_token"], json.loads(row["scopes"]), bool(row["disabled"]), row["expires"]
+        )
 
     def expand(self, scopes: List[str]) -> List[str]:
         """Role expansion with the current roles (memoized until roles change)."""
@@ -151,24 +176,30 @@ class _Core:
                 self._expansions[key] = result
             return list(result)
 
-    def create_client(self, client_id: str, scopes: Iterable[str], description: str = "",
-                      expires: Optional[datetime.datetime] = None) -> Dict[str, str]:
+    def create_client(
+        self, client_id: str, scopes: Iterable[str], description: str = "", expires: Optional[datetime.datetime] = None
+    ) -> Dict[str, str]:
         store = self._require_store()
         expires_text = format_date(expires) if expires else NEVER_EXPIRES
         with store.transaction() as db:
-            token = db.restore_client(client_id, list(scopes), expires_text, format_date(now(self.clock())),
-                                      description or _CREATED_BY)
+            token = db.restore_client(
+                client_id, list(scopes), expires_text, format_date(now(self.clock())), description or _CREATED_BY
+            )
         return {"clientId": client_id, "accessToken": token}
 
     def reset(self) -> None:
         """Forget all state; the root client and the configured clients are restored (same tokens)."""
-        tokens = self._require_store().reset(self.root_client_id, self.root_access_token, self.configured_clients,
-                                             _CREATED_BY, self.clock())
+        tokens = self._require_store().reset(
+            self.root_client_id, self.root_access_token, self.configured_clients, _CREATED_BY, self.clock()
+        )
         self.client_credentials = {cid: {"clientId": cid, "accessToken": token} for cid, token in tokens.items()}
 
-    def temporary_credentials(self, name: str, scopes: List[str], start: datetime.datetime,
-                              expiry: datetime.datetime) -> Dict[str, str]:
-        """Named temporary credentials issued by the root client (as the queue issues task credentials)."""
+    def temporary_credentials(
+        self, name: Optional[str], scopes: List[str], start: datetime.datetime, expiry: datetime.datetime
+    ) -> Dict[str, str]:
+        """Temporary credentials issued by the root client: named ``name`` (as the queue issues task
+        credentials), or unnamed (clientId of the root client) when ``name`` is None (as the queue issues
+        the credentials of object artifacts)."""
         import slugid
 
         cert: Dict[str, Any] = {
@@ -177,11 +208,12 @@ class _Core:
             "start": to_ms(start),
             "expiry": to_ms(expiry),
             "seed": slugid.nice() + slugid.nice(),
-            "issuer": self.root_client_id,
         }
+        if name is not None:
+            cert["issuer"] = self.root_client_id
         cert["signature"] = certificate_signature(self.root_access_token, cert, name)
         return {
-            "clientId": name,
+            "clientId": self.root_client_id if name is None else name,
             "accessToken": temporary_access_token(self.root_access_token, cert["seed"]),
             "certificate": json.dumps(cert, separators=(",", ":")),
         }
@@ -189,7 +221,10 @@ class _Core:
     def sign_url(self, url: str, expiration: int) -> str:
         """``url`` with a bewit from the root client, valid ``expiration`` seconds."""
         resource = Resource(
-            url=url, method="GET", nonce="", timestamp=str(int(self.clock()) + expiration),
+            url=url,
+            method="GET",
+            nonce="",
+            timestamp=str(int(self.clock()) + expiration),
             credentials={"id": self.root_client_id, "key": self.root_access_token, "algorithm": "sha256"},
         )
         bewit = mohawk.bewit.get_bewit(resource).rstrip("=")
@@ -204,6 +239,8 @@ class _Core:
                 return await self._api(request)
             if path.startswith("/__artifacts/"):
                 return await self._artifacts(request, path)
+            if path.startswith("/__objects/"):
+                return await self._objects(request, path)
             if path.startswith("/__taskcluster/"):
                 return await self._admin(request, path)
             raise services.ServiceError(404, "ResourceNotFound", "No such route: %s %s" % (request.method, path))
@@ -213,11 +250,19 @@ class _Core:
             raise
         except Exception:
             log.exception("local deployment: %s %s failed", request.method, path)
-            return self._error(request, services.ServiceError(
-                500, "InternalServerError", "internal error in the local deployment (see its log)"), None, {}, None)
+            return self._error(
+                request,
+                services.ServiceError(
+                    500, "InternalServerError", "internal error in the local deployment (see its log)"
+                ),
+                None,
+                {},
+                None,
+            )
 
-    def _error(self, request: web.Request, error: "services.ServiceError", entry: Any, params: Dict[str, str],
-               payload: Any) -> web.Response:
+    def _error(
+        self, request: web.Request, error: "services.ServiceError", entry: Any, params: Dict[str, str], payload: Any
+    ) -> web.Response:
         body = {
             "code": error.code,
             "message": error.message,
@@ -232,7 +277,7 @@ class _Core:
         log.debug("%s %s -> %d %s", request.method, request.path, error.status, error.code)
         return _json_response(body, error.status, error.headers)
 
-    def _authenticate(self, request: web.Request, body: bytes, loader: Any = None) -> Any:
+    def _authenticate(self, request: web.Request, body: bytes, loader: Any = None) -> Principal:
         try:
             return self.authenticator.authenticate(
                 request.method,
@@ -249,105 +294,165 @@ class _Core:
         except ScopeExpansionError as e:
             raise services.ServiceError(500, "InternalServerError", "cannot expand the client's roles: %s" % e)
 
+    # -- the API routes: one request, step by step --------------------------------------------------------
     async def _api(self, request: web.Request) -> web.StreamResponse:
         raw_path, _, raw_query = request.raw_path.partition("?")
+        service, entry, params = self._route(request.method, raw_path)
+        body = await request.read()
+        payload, parse_error = self._parse_body(entry, body)
+        try:
+            principal = self._authenticate_call(request, service, entry, body, payload)
+            handler = self._handler(service, entry)
+            call = self._make_call(request, entry, params, self._parse_query(entry, raw_query), principal)
+            call.authorize_from_route()
+            call.payload = self._validated(service, entry, payload, parse_error)
+            reply = self._run(service, handler, call)
+        except services.ServiceError as e:
+            return self._error(request, e, entry, params, payload)
+        except Exception:
+            log.exception("local deployment: %s.%s failed", service, entry.name)
+            error = services.ServiceError(
+                500, "InternalServerError", "internal error in the local deployment (see its log)"
+            )
+            return self._error(request, error, entry, params, payload)
+        log.debug("%s %s -> %d (%s.%s)", request.method, request.path, reply.status, service, entry.name)
+        return _json_response(reply.body, reply.status, reply.headers)
+
+    def _route(self, method: str, raw_path: str) -> Tuple[str, Entry, Dict[str, str]]:
+        """The service, the entry and the route parameters of ``<method> /api/<service>/<version>/...``."""
         parts = raw_path.split("/")  # ['', 'api', service, version, ...]
         service = unquote(parts[2]) if len(parts) > 2 else ""
         table = self.tables.get(service)
         if table is None or len(parts) < 4 or parts[3] != table.api_version:
             raise services.ServiceError(
-                404, "ResourceNotFound",
+                404,
+                "ResourceNotFound",
                 "No service %r (version %s) in this deployment; services: %s"
                 % (service, parts[3] if len(parts) > 3 else "?", ", ".join(sorted(self.tables))),
             )
-        handlers = services.handlers_for(service)
-        method = "GET" if request.method == "HEAD" else request.method
-        found = table.resolve(method, parts[4:], handlers)
+        found = table.resolve("GET" if method == "HEAD" else method, parts[4:], services.handlers_for(service))
         if found is None:
-            raise services.ServiceError(404, "ResourceNotFound", "No %s route %s in the %s service"
-                                        % (request.method, "/" + "/".join(parts[4:]), service))
-        entry, params = found
-        body = await request.read()
-        payload: Any = None
-        parse_error = None
-        if entry.input is not None:
-            if not body.strip():
-                parse_error = "this endpoint needs a JSON body (%s)" % entry.input
-            else:
-                try:
-                    payload = json.loads(body)
-                except ValueError as e:
-                    parse_error = "the body is not valid JSON: %s" % e
-        original = payload
-        try:
-            loader_factory = services.LOADERS.get(service, {}).get(entry.name)
-            principal = self._authenticate(request, body, loader_factory(payload) if loader_factory else None)
-            handler = handlers.get(entry.name)
-            if handler is None:
-                if handlers:
-                    what = "it implements %s: %s" % (service, ", ".join(sorted(handlers)))
-                else:
-                    what = "it implements the services %s" % ", ".join(sorted(services.IMPLEMENTED))
-                raise services.ServiceError(
-                    501, "NotImplemented",
-                    "%s.%s (%s %s) is not implemented by the local Taskcluster deployment (taskcluster.testing); %s"
-                    % (service, entry.name, entry.method, entry.route, what),
-                )
-            query = {}
-            for key, value in parse_qsl(raw_query, keep_blank_values=True):
-                if key == "bewit":
-                    continue
-                if key not in entry.query:
-                    raise services.ServiceError(
-                        400, "InvalidRequestArguments",
-                        "unknown query parameter %r for %s (allowed: %s)" % (key, entry.name,
-                                                                             ", ".join(entry.query) or "none"),
-                    )
-                query[key] = value
-            call = services.Call(
-                entry=entry, params=params, query=query, payload=None, principal=principal,
-                store=self._require_store(), deployment=self, base_url="%s://%s" % (request.scheme, request.host),
-                clock=self.clock(),
+            raise services.ServiceError(
+                404,
+                "ResourceNotFound",
+                "No %s route %s in the %s service" % (method, "/" + "/".join(parts[4:]), service),
             )
-            call.authorize_from_route()
-            if parse_error is not None:
-                raise services.ServiceError(400, "InputValidationError", parse_error)
-            if entry.input is not None:
-                checked, errors = validate(service, entry.input, payload)
-                if errors:
-                    raise services.ServiceError(
-                        400, "InputValidationError",
-                        "Request payload must match the schema %s:\n%s" % (entry.input, "\n".join(
-                            "  - " + e for e in errors[:20])),
-                    )
-                payload = checked
-            call.payload = payload
-            try:
-                reply = handler(call)
-            except (MissingParameter, ScopeExpansionError) as e:
-                log.error("local deployment: %s.%s: %s", service, entry.name, e)
-                raise services.ServiceError(500, "InternalServerError", "%s.%s: %s" % (service, entry.name, e))
-            if not call.authorized:
-                log.error("local deployment: %s.%s answered without enforcing its scopes", service, entry.name)
-                raise services.ServiceError(500, "InternalServerError", "%s.%s did not check the caller's scopes"
-                                            % (service, entry.name))
-        except services.ServiceError as e:
-            return self._error(request, e, entry, params, original)
-        except Exception:
-            log.exception("local deployment: %s.%s failed", service, entry.name)
-            return self._error(request, services.ServiceError(
-                500, "InternalServerError", "internal error in the local deployment (see its log)"),
-                entry, params, original)
-        log.debug("%s %s -> %d (%s.%s)", request.method, request.path, reply.status, service, entry.name)
-        return _json_response(reply.body, reply.status, reply.headers)
+        entry, params = found
+        return service, entry, params
+
+    @staticmethod
+    def _parse_body(entry: Entry, body: bytes) -> Tuple[Any, Optional[str]]:
+        """The JSON payload of an entry with an input schema, and why it could not be parsed (reported only
+        after the route's scopes were checked, as upstream)."""
+        if entry.input is None:
+            return None, None
+        if not body.strip():
+            return None, "this endpoint needs a JSON body (%s)" % entry.input
+        try:
+            return json.loads(body), None
+        except ValueError as e:
+            return None, "the body is not valid JSON: %s" % e
+
+    def _authenticate_call(
+        self, request: web.Request, service: str, entry: Entry, body: bytes, payload: Any
+    ) -> Principal:
+        """The caller; endpoints that check credentials of their own (testAuthenticate) bring a client loader."""
+        loader_factory = services.LOADERS.get(service, {}).get(entry.name)
+        return self._authenticate(request, body, loader_factory(payload) if loader_factory else None)
+
+    @staticmethod
+    def _handler(service: str, entry: Entry) -> Callable[["services.Call"], "services.Reply"]:
+        """The entry's handler; 501 naming what is implemented when there is none."""
+        handlers = services.handlers_for(service)
+        handler = handlers.get(entry.name)
+        if handler is not None:
+            return handler
+        if handlers:
+            what = "it implements %s: %s" % (service, ", ".join(sorted(handlers)))
+        else:
+            what = "it implements the services %s" % ", ".join(sorted(services.IMPLEMENTED))
+        raise services.ServiceError(
+            501,
+            "NotImplemented",
+            "%s.%s (%s %s) is not implemented by the local Taskcluster deployment (taskcluster.testing); %s"
+            % (service, entry.name, entry.method, entry.route, what),
+        )
+
+    @staticmethod
+    def _parse_query(entry: Entry, raw_query: str) -> Dict[str, str]:
+        """The query parameters the entry declares (``bewit`` is authentication's); others are 400."""
+        query = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            if key == "bewit":
+                continue
+            if key not in entry.query:
+                raise services.ServiceError(
+                    400,
+                    "InvalidRequestArguments",
+                    "unknown query parameter %r for %s (allowed: %s)"
+                    % (key, entry.name, ", ".join(entry.query) or "none"),
+                )
+            query[key] = value
+        return query
+
+    def _make_call(
+        self, request: web.Request, entry: Entry, params: Dict[str, str], query: Dict[str, str], principal: Principal
+    ) -> "services.Call":
+        return services.Call(
+            entry=entry,
+            params=params,
+            query=query,
+            payload=None,
+            principal=principal,
+            store=self._require_store(),
+            deployment=self,
+            base_url="%s://%s" % (request.scheme, request.host),
+            clock=self.clock(),
+        )
+
+    @staticmethod
+    def _validated(service: str, entry: Entry, payload: Any, parse_error: Optional[str]) -> Any:
+        """The payload checked against the entry's request schema, with defaults applied (400 otherwise)."""
+        if parse_error is not None:
+            raise services.ServiceError(400, "InputValidationError", parse_error)
+        if entry.input is None:
+            return payload
+        checked, errors = validate(service, entry.input, payload)
+        if errors:
+            raise services.ServiceError(
+                400,
+                "InputValidationError",
+                "Request payload must match the schema %s:\n%s"
+                % (entry.input, "\n".join("  - " + e for e in errors[:20])),
+            )
+        return checked
+
+    @staticmethod
+    def _run(
+        service: str, handler: Callable[["services.Call"], "services.Reply"], call: "services.Call"
+    ) -> "services.Reply":
+        """The handler's reply; a 500 when it failed to fill a scope expression or answered without
+        enforcing the entry's scopes."""
+        entry = call.entry
+        try:
+            reply = handler(call)
+        except (MissingParameter, ScopeExpansionError) as e:
+            log.error("local deployment: %s.%s: %s", service, entry.name, e)
+            raise services.ServiceError(500, "InternalServerError", "%s.%s: %s" % (service, entry.name, e))
+        if not call.authorized:
+            log.error("local deployment: %s.%s answered without enforcing its scopes", service, entry.name)
+            raise services.ServiceError(
+                500, "InternalServerError", "%s.%s did not check the caller's scopes" % (service, entry.name)
+            )
+        return reply
 
     async def _artifacts(self, request: web.Request, path: str) -> web.StreamResponse:
         store = self._require_store()
-        rest = path[len("/__artifacts/"):]
+        rest = path[len("/__artifacts/") :]
         if rest.startswith("upload/"):
             if request.method != "PUT":
                 raise services.ServiceError(405, "MethodNotAllowed", "artifact uploads use PUT")
-            token = rest[len("upload/"):]
+            token = rest[len("upload/") :]
             data = await request.read()
             with store.transaction() as db:
                 count = db.execute("UPDATE artifacts SET data = ? WHERE upload_token = ?", (data, token)).rowcount
@@ -366,6 +471,20 @@ class _Core:
             raise services.ServiceError(404, "ResourceNotFound", "the artifact's content was not uploaded yet")
         return web.Response(body=bytes(row["data"]), headers={"Content-Type": row["content_type"]})
 
+    async def _objects(self, request: web.Request, path: str) -> web.StreamResponse:
+        rest = path[len("/__objects/") :]
+        if rest.startswith("upload/"):
+            if request.method != "PUT":
+                raise services.ServiceError(405, "MethodNotAllowed", "object uploads use PUT")
+            data = await request.read()
+            content_type = request.headers.get("Content-Type")
+            objects.store_put(self._require_store(), self.clock(), rest[len("upload/") :], content_type, data)
+            return web.Response(status=200, headers={"ETag": '"%s"' % hashlib.sha256(data).hexdigest()[:32]})
+        if request.method not in ("GET", "HEAD"):
+            raise services.ServiceError(405, "MethodNotAllowed", "object downloads use GET")
+        data, content_type = objects.read_data(self._require_store(), self.clock(), rest.split("/", 1)[0])
+        return web.Response(body=data, headers={"Content-Type": content_type})
+
     async def _admin(self, request: web.Request, path: str) -> web.StreamResponse:
         body = await request.read()
         if path == "/__taskcluster/reset" and request.method == "POST":
@@ -378,10 +497,38 @@ class _Core:
 
 
 class _DeploymentAPI:
-    """What both deployment flavours offer once started."""
+    """What both deployment flavours offer: construction, and the members usable once started."""
 
     __test__ = False
-    _core: _Core
+
+    def __init__(
+        self,
+        db_path: Optional[str] = None,
+        root_client_id: str = DEFAULT_ROOT_CLIENT_ID,
+        root_access_token: Optional[str] = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clients: Optional[Mapping[str, Iterable[str]]] = None,
+        clock: Optional[Callable[[], float]] = None,
+    ) -> None:
+        """A deployment, not started yet.
+
+        Args:
+            db_path: SQLite file keeping the state across restarts; ``None`` uses a private temporary file.
+            root_client_id: clientId of the root client (scope ``*``).
+            root_access_token: its accessToken; ``None`` keeps the one stored in ``db_path`` or makes a random
+                one.
+            host: address to bind (loopback by default).
+            port: port to bind; 0 picks a free one.
+            clients: clientId -> scopes of clients to create at start (credentials in ``.clients``).
+            clock: a function returning the Unix time, for tests that need to control it.
+        """
+        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock)
+        self._init_flavour()
+
+    def _init_flavour(self) -> None:
+        """The state of one flavour (thread or event loop), set up at construction."""
 
     @property
     def running(self) -> bool:
@@ -427,21 +574,30 @@ class _DeploymentAPI:
             credentials = self.clients[client_id]
         return {"rootUrl": self.rootUrl, "credentials": credentials}
 
-    def create_client(self, clientId: str, scopes: Iterable[str] = (), description: str = "",
-                      expires: Optional[datetime.datetime] = None) -> Dict[str, str]:
+    def create_client(
+        self,
+        clientId: str,
+        scopes: Iterable[str] = (),
+        description: str = "",
+        expires: Optional[datetime.datetime] = None,
+    ) -> Dict[str, str]:
         """Create (or update the scopes of) a client directly in the store; returns its credentials."""
         return self._started().create_client(clientId, scopes, description, expires)
 
     def reset(self) -> None:
-        """Forget all tasks, artifacts, secrets, index entries, roles and clients but the configured ones."""
+        """Forget all tasks, artifacts, objects, secrets, index entries, roles and clients but the configured ones."""
         self._started().reset()
 
     def temporary_credentials(self, name: str, scopes: Iterable[str], expiry_seconds: int = 3600) -> Dict[str, str]:
         """Named temporary credentials issued by the root client."""
         core = self._started()
         start = now(core.clock())
-        return core.temporary_credentials(name, list(scopes), start - datetime.timedelta(minutes=5),
-                                          start + datetime.timedelta(seconds=expiry_seconds))
+        return core.temporary_credentials(
+            name,
+            list(scopes),
+            start - datetime.timedelta(minutes=5),
+            start + datetime.timedelta(seconds=expiry_seconds),
+        )
 
     def __repr__(self) -> str:
         state = self._core.root_url if self.running else "stopped"
@@ -449,27 +605,14 @@ class _DeploymentAPI:
 
 
 class LocalDeployment(_DeploymentAPI):
-    """A local Taskcluster deployment served from a background thread.
+    """A local Taskcluster deployment served from a background thread (arguments: see `_DeploymentAPI`).
 
     ``with LocalDeployment() as tc: queue = taskcluster.Queue(tc.options())``
-
-    Args:
-        db_path: SQLite file keeping the state across restarts; ``None`` uses a private temporary file.
-        root_client_id: clientId of the root client (scope ``*``).
-        root_access_token: its accessToken; ``None`` keeps the one stored in ``db_path`` or makes a random one.
-        host: address to bind (loopback by default).
-        port: port to bind; 0 picks a free one.
-        clients: clientId -> scopes of clients to create at start (credentials in ``.clients``).
-        clock: a function returning the Unix time, for tests that need to control it.
     """
 
     __test__ = False
 
-    def __init__(self, db_path: Optional[str] = None, root_client_id: str = DEFAULT_ROOT_CLIENT_ID,
-                 root_access_token: Optional[str] = None, host: str = "127.0.0.1", port: int = 0, *,
-                 clients: Optional[Mapping[str, Iterable[str]]] = None,
-                 clock: Optional[Callable[[], float]] = None) -> None:
-        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock)
+    def _init_flavour(self) -> None:
         self._thread: Optional[threading.Thread] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._lock = threading.Lock()
@@ -481,8 +624,9 @@ class LocalDeployment(_DeploymentAPI):
                 return self
             ready = threading.Event()
             failure: List[BaseException] = []
-            self._thread = threading.Thread(target=self._serve, args=(ready, failure), daemon=True,
-                                            name="taskcluster-local-deployment")
+            self._thread = threading.Thread(
+                target=self._serve, args=(ready, failure), daemon=True, name="taskcluster-local-deployment"
+            )
             self._thread.start()
             ready.wait()
             if failure:
@@ -534,15 +678,12 @@ class LocalDeployment(_DeploymentAPI):
 
 
 class AsyncLocalDeployment(_DeploymentAPI):
-    """The same deployment served from the current event loop: ``async with AsyncLocalDeployment() as tc``."""
+    """The same deployment served from the current event loop: ``async with AsyncLocalDeployment() as tc``
+    (arguments: see `_DeploymentAPI`)."""
 
     __test__ = False
 
-    def __init__(self, db_path: Optional[str] = None, root_client_id: str = DEFAULT_ROOT_CLIENT_ID,
-                 root_access_token: Optional[str] = None, host: str = "127.0.0.1", port: int = 0, *,
-                 clients: Optional[Mapping[str, Iterable[str]]] = None,
-                 clock: Optional[Callable[[], float]] = None) -> None:
-        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock)
+    def _init_flavour(self) -> None:
         self._started_flag = False
 
     async def start(self) -> "AsyncLocalDeployment":
@@ -564,4 +705,3 @@ class AsyncLocalDeployment(_DeploymentAPI):
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
-

@@ -2,8 +2,8 @@
 
 All access goes through one connection guarded by a lock; ``transaction()`` wraps a ``BEGIN IMMEDIATE`` /
 ``COMMIT``, so each API call's reads and writes are atomic. The service modules own their SQL; this module
-owns the schema, the client rows (`Tx.insert_client`, `Tx.restore_client`), seeding (root client, anonymous
-role) and ``reset()``.
+owns the schema and its migrations, the client rows (`Tx.insert_client`, `Tx.restore_client`), seeding
+(root client, anonymous role) and ``reset()``.
 
 Access tokens are stored as given (this is a test deployment); they never appear in logs or errors.
 """
@@ -23,7 +23,13 @@ from ._time import format_date, now
 
 __all__ = ["SCHEMA_VERSION", "Store", "StoreError", "Tx", "new_access_token"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: Statements that bring a database of schema version N (the key) to N + 1 (run after ``_SCHEMA``, which
+#: creates the tables that are new).
+_MIGRATIONS = {
+    1: ["ALTER TABLE artifacts ADD COLUMN present INTEGER NOT NULL DEFAULT 1"],
+}
 
 #: ``expires`` of the root client and of clients created without an expiry.
 NEVER_EXPIRES = "3000-01-01T00:00:00.000Z"
@@ -97,6 +103,7 @@ CREATE TABLE IF NOT EXISTS artifacts (
     upload_token TEXT UNIQUE,
     download_token TEXT UNIQUE,
     data BLOB,
+    present INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (task_id, run_id, name)
 );
 
@@ -125,6 +132,30 @@ CREATE TABLE IF NOT EXISTS secrets (
     expires TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS objects (
+    name TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    upload_expires TEXT NOT NULL,
+    hashes TEXT NOT NULL,
+    content_type TEXT,
+    content_length INTEGER,
+    put_token TEXT UNIQUE,
+    put_expires TEXT,
+    data BLOB,
+    finished TEXT,
+    sha256 TEXT,
+    sha512 TEXT
+);
+
+CREATE TABLE IF NOT EXISTS object_downloads (
+    token TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS object_downloads_by_expiry ON object_downloads (expires);
+
 CREATE TABLE IF NOT EXISTS purge_requests (
     worker_pool_id TEXT NOT NULL,
     cache_name TEXT NOT NULL,
@@ -134,8 +165,18 @@ CREATE TABLE IF NOT EXISTS purge_requests (
 """
 
 _TABLES = (
-    "clients", "roles", "tasks", "task_dependencies", "task_groups", "artifacts", "index_namespaces",
-    "index_tasks", "secrets", "purge_requests",
+    "clients",
+    "roles",
+    "tasks",
+    "task_dependencies",
+    "task_groups",
+    "artifacts",
+    "index_namespaces",
+    "index_tasks",
+    "secrets",
+    "purge_requests",
+    "objects",
+    "object_downloads",
 )
 
 
@@ -176,16 +217,29 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=OFF")
-        with self.transaction() as db:
-            db.executescript_in_tx(_SCHEMA)
-            row = db.one("SELECT value FROM meta WHERE key = 'schema_version'")
-            if row is None:
-                db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif row["value"] != str(SCHEMA_VERSION):
-                raise StoreError(
-                    "%s holds a local-deployment database of schema version %s; this version needs %s "
-                    "(use another file)" % (self.path, row["value"], SCHEMA_VERSION)
-                )
+        try:
+            with self.transaction() as db:
+                db.executescript_in_tx(_SCHEMA)
+                row = db.one("SELECT value FROM meta WHERE key = 'schema_version'")
+                if row is None:
+                    db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif row["value"] != str(SCHEMA_VERSION):
+                    self._migrate(db, row["value"])
+        except BaseException:
+            self.close()
+            raise
+
+    def _migrate(self, db: "Tx", version: str) -> None:
+        """Bring a database of an older schema ``version`` up to SCHEMA_VERSION (in the open transaction)."""
+        if not version.isdigit() or int(version) not in _MIGRATIONS:
+            raise StoreError(
+                "%s holds a local-deployment database of schema version %s; this version needs %s "
+                "(use another file)" % (self.path, version, SCHEMA_VERSION)
+            )
+        for step in range(int(version), SCHEMA_VERSION):
+            for statement in _MIGRATIONS[step]:
+                db.execute(statement)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     # ------------------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -233,8 +287,9 @@ class Store:
         keeps credentials working), and a new one gets a random token.
         """
         with self.transaction() as db:
-            access_token = db.restore_client(client_id, ["*"], NEVER_EXPIRES, format_date(now(clock)),
-                                             ROOT_DESCRIPTION, access_token)
+            access_token = db.restore_client(
+                client_id, ["*"], NEVER_EXPIRES, format_date(now(clock)), ROOT_DESCRIPTION, access_token
+            )
             seeded = db.one("SELECT value FROM meta WHERE key = 'seeded'")
             if seeded is None:
                 self._seed(db, clock)
@@ -244,14 +299,19 @@ class Store:
         stamp = format_date(now(clock))
         db.execute(
             "INSERT OR IGNORE INTO roles (role_id, description, scopes, created, last_modified) VALUES (?, ?, ?, ?, ?)",
-            ("anonymous", "Scopes of requests without credentials", json.dumps(DEFAULT_ANONYMOUS_SCOPES), stamp,
-             stamp),
+            ("anonymous", "Scopes of requests without credentials", json.dumps(DEFAULT_ANONYMOUS_SCOPES), stamp, stamp),
         )
         db.roles_changed = True
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded', '1')")
 
-    def reset(self, root_client_id: str, root_access_token: str, clients: Mapping[str, List[str]],
-              description: str, clock: float) -> Dict[str, str]:
+    def reset(
+        self,
+        root_client_id: str,
+        root_access_token: str,
+        clients: Mapping[str, List[str]],
+        description: str,
+        clock: float,
+    ) -> Dict[str, str]:
         """Forget everything; re-seed the defaults and restore the root client (same token, scope ``*``,
         enabled) and the configured ``clients`` (clientId -> scopes, enabled, keeping their tokens).
 
@@ -270,8 +330,10 @@ class Store:
             db.roles_changed = True
             self._seed(db, clock)
             db.restore_client(root_client_id, ["*"], NEVER_EXPIRES, stamp, ROOT_DESCRIPTION, root_access_token)
-            return {cid: db.restore_client(cid, scopes, NEVER_EXPIRES, stamp, description)
-                    for cid, scopes in clients.items()}
+            return {
+                cid: db.restore_client(cid, scopes, NEVER_EXPIRES, stamp, description)
+                for cid, scopes in clients.items()
+            }
 
     def close(self) -> None:
         with self.lock:
@@ -308,18 +370,43 @@ class Tx:
         return self.conn.execute(sql, params).fetchall()
 
     # -- clients -------------------------------------------------------------------------------------------
-    def insert_client(self, client_id: str, access_token: str, description: str, scopes: List[str], expires: str,
-                      stamp: str, delete_on_expiration: bool = False) -> None:
+    def insert_client(
+        self,
+        client_id: str,
+        access_token: str,
+        description: str,
+        scopes: List[str],
+        expires: str,
+        stamp: str,
+        delete_on_expiration: bool = False,
+    ) -> None:
         """Add a new (enabled) client; ``stamp`` is its created / last-modified / used / rotated time."""
         self.execute(
             "INSERT INTO clients (client_id, access_token, description, scopes, expires, created, last_modified, "
             "last_date_used, last_rotated, disabled, delete_on_expiration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (client_id, access_token, description, json.dumps(scopes), expires, stamp, stamp, stamp, stamp,
-             int(delete_on_expiration)),
+            (
+                client_id,
+                access_token,
+                description,
+                json.dumps(scopes),
+                expires,
+                stamp,
+                stamp,
+                stamp,
+                stamp,
+                int(delete_on_expiration),
+            ),
         )
 
-    def restore_client(self, client_id: str, scopes: List[str], expires: str, stamp: str, description: str,
-                       access_token: Optional[str] = None) -> str:
+    def restore_client(
+        self,
+        client_id: str,
+        scopes: List[str],
+        expires: str,
+        stamp: str,
+        description: str,
+        access_token: Optional[str] = None,
+    ) -> str:
         """Create ``client_id``, or give the existing one these scopes and expiry and enable it; returns its
         access token (``access_token`` if given, else the existing one, else a new random one)."""
         row = self.one("SELECT access_token FROM clients WHERE client_id = ?", (client_id,))

@@ -21,8 +21,12 @@ SLUG_TASK = {
     "provisionerId": "local-prov",
     "workerType": "test-worker",
     "payload": {},
-    "metadata": {"name": "t", "description": "a test task", "owner": "tests@example.com",
-                 "source": "https://example.com/tests"},
+    "metadata": {
+        "name": "t",
+        "description": "a test task",
+        "owner": "tests@example.com",
+        "source": "https://example.com/tests",
+    },
 }
 
 
@@ -47,8 +51,14 @@ def encode_ext(ext: Optional[Dict[str, Any]], urlsafe: bool = True) -> Optional[
     return raw.replace("+", "-").replace("/", "_") if urlsafe else raw
 
 
-def make_certificate(issuer_id: str, issuer_token: str, scopes: List[str], name: Optional[str] = None,
-                     start_ms: Optional[int] = None, expiry_ms: Optional[int] = None) -> Dict[str, Any]:
+def make_certificate(
+    issuer_id: str,
+    issuer_token: str,
+    scopes: List[str],
+    name: Optional[str] = None,
+    start_ms: Optional[int] = None,
+    expiry_ms: Optional[int] = None,
+) -> Dict[str, Any]:
     """A temporary-credential certificate signed as HISTORICAL-CLIENT.md 2.6 describes, plus its token."""
     now_ms = int(time.time() * 1000)
     cert: Dict[str, Any] = {
@@ -67,9 +77,11 @@ def make_certificate(issuer_id: str, issuer_token: str, scopes: List[str], name:
     cert["signature"] = base64.b64encode(
         hmac.new(issuer_token.encode(), "\n".join(lines).encode(), hashlib.sha256).digest()
     ).decode()
-    token = base64.urlsafe_b64encode(
-        hmac.new(issuer_token.encode(), cert["seed"].encode(), hashlib.sha256).digest()
-    ).decode().rstrip("=")
+    token = (
+        base64.urlsafe_b64encode(hmac.new(issuer_token.encode(), cert["seed"].encode(), hashlib.sha256).digest())
+        .decode()
+        .rstrip("=")
+    )
     return {"clientId": name or issuer_id, "accessToken": token, "certificate": cert}
 
 
@@ -87,9 +99,18 @@ class Api:
     def url(self, service: str, path: str) -> str:
         return "%s/api/%s/v1%s" % (self.root_url, service, path)
 
-    def header(self, method: str, url: str, body: bytes = b"", content_type: str = "",
-               credentials: Optional[Dict[str, Any]] = None, ext: Optional[Dict[str, Any]] = None,
-               ts: Optional[int] = None, nonce: Optional[str] = None, urlsafe_ext: bool = True) -> str:
+    def header(
+        self,
+        method: str,
+        url: str,
+        body: bytes = b"",
+        content_type: str = "",
+        credentials: Optional[Dict[str, Any]] = None,
+        ext: Optional[Dict[str, Any]] = None,
+        ts: Optional[int] = None,
+        nonce: Optional[str] = None,
+        urlsafe_ext: bool = True,
+    ) -> str:
         creds = credentials or self.credentials
         assert creds is not None
         ext = dict(ext or {})
@@ -97,27 +118,51 @@ class Api:
             ext["certificate"] = creds["certificate"]
         sender = mohawk.Sender(
             {"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
-            url, method, content=body, content_type=content_type,
-            ext=encode_ext(ext, urlsafe_ext) if ext else None, _timestamp=ts, nonce=nonce,
+            url,
+            method,
+            content=body,
+            content_type=content_type,
+            ext=encode_ext(ext, urlsafe_ext) if ext else None,
+            _timestamp=ts,
+            nonce=nonce,
         )
         return sender.request_header
 
-    def call(self, method: str, service: str, path: str, payload: Any = None, *, anonymous: bool = False,
-             credentials: Optional[Dict[str, Any]] = None, ext: Optional[Dict[str, Any]] = None,
-             ts: Optional[int] = None, nonce: Optional[str] = None, headers: Optional[Dict[str, str]] = None,
-             raw_body: Optional[bytes] = None, urlsafe_ext: bool = True) -> requests.Response:
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        payload: Any = None,
+        *,
+        anonymous: bool = False,
+        credentials: Optional[Dict[str, Any]] = None,
+        ext: Optional[Dict[str, Any]] = None,
+        ts: Optional[int] = None,
+        nonce: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
+        raw_body: Optional[bytes] = None,
+        urlsafe_ext: bool = True,
+    ) -> requests.Response:
         url = self.url(service, path)
         body = raw_body if raw_body is not None else (b"" if payload is None else json.dumps(payload).encode())
         content_type = "application/json" if body else ""
         all_headers = {"Content-Type": content_type} if content_type else {}
         if not anonymous and (credentials or self.credentials):
-            all_headers["Authorization"] = self.header(method, url, body, content_type, credentials, ext, ts, nonce,
-                                                       urlsafe_ext)
+            all_headers["Authorization"] = self.header(
+                method, url, body, content_type, credentials, ext, ts, nonce, urlsafe_ext
+            )
         all_headers.update(headers or {})
         return self.session.request(method, url, data=body or None, headers=all_headers, allow_redirects=False)
 
-    def signed_url(self, service: str, path: str, credentials: Optional[Dict[str, Any]] = None,
-                   expires_in: int = 300, ext: Optional[Dict[str, Any]] = None) -> str:
+    def signed_url(
+        self,
+        service: str,
+        path: str,
+        credentials: Optional[Dict[str, Any]] = None,
+        expires_in: int = 300,
+        ext: Optional[Dict[str, Any]] = None,
+    ) -> str:
         """A bewit URL made with mohawk's bewit code (the server must accept it)."""
         creds = credentials or self.credentials
         assert creds is not None
@@ -125,9 +170,14 @@ class Api:
         ext = dict(ext or {})
         if creds.get("certificate") is not None:
             ext["certificate"] = creds["certificate"]
-        resource = Resource(url=url, method="GET", nonce="", timestamp=str(int(time.time()) + expires_in),
-                            credentials={"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
-                            ext=encode_ext(ext) if ext else None)
+        resource = Resource(
+            url=url,
+            method="GET",
+            nonce="",
+            timestamp=str(int(time.time()) + expires_in),
+            credentials={"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
+            ext=encode_ext(ext) if ext else None,
+        )
         bewit = mohawk.bewit.get_bewit(resource).rstrip("=")
         return url + ("&" if "?" in url else "?") + "bewit=" + bewit
 

@@ -47,8 +47,11 @@ def test_wrong_access_token_is_401(api, tc):
 
 
 def test_unknown_client_is_401(api):
-    body = assert_error(api.call("GET", "auth", CURRENT, credentials={"clientId": "nobody", "accessToken": "x"}),
-                        401, "AuthenticationFailed")
+    body = assert_error(
+        api.call("GET", "auth", CURRENT, credentials={"clientId": "nobody", "accessToken": "x"}),
+        401,
+        "AuthenticationFailed",
+    )
     assert "nobody" in body["message"]
 
 
@@ -79,8 +82,14 @@ def _hawk_get(authenticator, header):
 def test_nonce_replay_is_refused_however_many_requests_come_between():
     now = [time.time()]
     authenticator = _authenticator(lambda: now[0])
-    header = mohawk.Sender({"id": "c", "key": "tok", "algorithm": "sha256"}, "http://h:80/api/x", "GET",
-                           content=b"", content_type="", _timestamp=int(now[0])).request_header
+    header = mohawk.Sender(
+        {"id": "c", "key": "tok", "algorithm": "sha256"},
+        "http://h:80/api/x",
+        "GET",
+        content=b"",
+        content_type="",
+        _timestamp=int(now[0]),
+    ).request_header
     assert _hawk_get(authenticator, header).client_id == "c"
     for i in range(100001):  # as many other requests as fit in the skew window
         assert not authenticator._nonces.seen("c", "other-%d" % i, str(int(now[0])), now[0])
@@ -112,18 +121,24 @@ def test_payload_hash_is_verified_when_present(api, tc):
     ok = requests.post(url, data=body, headers={"Authorization": header, "Content-Type": "application/json"})
     assert ok.status_code == 200 and ok.json() == {"scopes": ["a"]}
     header = api.header("POST", url, body, "application/json")
-    tampered = requests.post(url, data=body.replace(b'"a"', b'"b"'),
-                             headers={"Authorization": header, "Content-Type": "application/json"})
+    tampered = requests.post(
+        url, data=body.replace(b'"a"', b'"b"'), headers={"Authorization": header, "Content-Type": "application/json"}
+    )
     assert "payload hash" in assert_error(tampered, 401, "AuthenticationFailed")["message"]
 
 
 def test_requests_without_payload_hash_are_accepted(api, tc):
     url = api.url("auth", "/scopes/expand")
     body = json.dumps({"scopes": ["a"]}).encode()
-    sender = mohawk.Sender({"id": tc.credentials["clientId"], "key": tc.credentials["accessToken"],
-                            "algorithm": "sha256"}, url, "POST", always_hash_content=False)
-    response = requests.post(url, data=body, headers={"Authorization": sender.request_header,
-                                                      "Content-Type": "application/json"})
+    sender = mohawk.Sender(
+        {"id": tc.credentials["clientId"], "key": tc.credentials["accessToken"], "algorithm": "sha256"},
+        url,
+        "POST",
+        always_hash_content=False,
+    )
+    response = requests.post(
+        url, data=body, headers={"Authorization": sender.request_header, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.text
 
 
@@ -134,9 +149,12 @@ def test_signature_covers_the_path(api, tc):
 
 
 def test_malformed_and_foreign_authorization_headers_are_401(api):
-    for header in ("Hawk nonsense", "Basic dXNlcjpwYXNz", "Hawk id=\"x\""):
-        assert_error(api.call("GET", "auth", CURRENT, anonymous=True, headers={"Authorization": header}),
-                     401, "AuthenticationFailed")
+    for header in ("Hawk nonsense", "Basic dXNlcjpwYXNz", 'Hawk id="x"'):
+        assert_error(
+            api.call("GET", "auth", CURRENT, anonymous=True, headers={"Authorization": header}),
+            401,
+            "AuthenticationFailed",
+        )
 
 
 def test_ext_in_either_base64_alphabet(api):
@@ -151,12 +169,16 @@ def test_disabled_and_expired_clients_are_refused(api, tc):
     creds = tc.create_client("someone", ["auth:current-scopes"])
     assert current_scopes(api, credentials=creds) == with_anonymous("auth:current-scopes")
     assert api.call("POST", "auth", "/clients/someone/disable").status_code == 200
-    assert "disabled" in assert_error(api.call("GET", "auth", CURRENT, credentials=creds), 401,
-                                      "AuthenticationFailed")["message"]
+    assert (
+        "disabled"
+        in assert_error(api.call("GET", "auth", CURRENT, credentials=creds), 401, "AuthenticationFailed")["message"]
+    )
     long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
     old = tc.create_client("old", ["auth:current-scopes"], expires=long_ago)
-    assert "expired" in assert_error(api.call("GET", "auth", CURRENT, credentials=old), 401,
-                                     "AuthenticationFailed")["message"]
+    assert (
+        "expired"
+        in assert_error(api.call("GET", "auth", CURRENT, credentials=old), 401, "AuthenticationFailed")["message"]
+    )
 
 
 # -- authorizedScopes ---------------------------------------------------------------------------------------
@@ -169,8 +191,9 @@ def test_authorized_scopes_restrict(api, tc):
 def test_authorized_scopes_beyond_the_client_are_401(api, tc):
     # upstream refuses this as an authentication failure: "ext.authorizedScopes oversteps your scopes"
     creds = tc.create_client("limited", ["queue:get-task:*", "auth:current-scopes"])
-    response = api.call("GET", "auth", CURRENT, credentials=creds,
-                        ext={"authorizedScopes": ["auth:current-scopes", "secrets:get:all"]})
+    response = api.call(
+        "GET", "auth", CURRENT, credentials=creds, ext={"authorizedScopes": ["auth:current-scopes", "secrets:get:all"]}
+    )
     body = assert_error(response, 401, "AuthenticationFailed")
     assert "authorizedScopes oversteps" in body["message"] and "secrets:get:all" in body["message"]
 
@@ -257,17 +280,24 @@ def test_unnamed_certificate_must_not_carry_client_id(api, tc):
 def test_expired_and_too_long_certificates(api, tc):
     now_ms = int(time.time() * 1000)
     root = tc.credentials
-    expired = make_certificate(root["clientId"], root["accessToken"], ["a"], start_ms=now_ms - 7200000,
-                               expiry_ms=now_ms - 3600000)
-    assert "expiry" in assert_error(api.call("GET", "auth", CURRENT, credentials=expired), 401,
-                                    "AuthenticationFailed")["message"]
-    future = make_certificate(root["clientId"], root["accessToken"], ["a"], start_ms=now_ms + 3600000,
-                              expiry_ms=now_ms + 7200000)
+    expired = make_certificate(
+        root["clientId"], root["accessToken"], ["a"], start_ms=now_ms - 7200000, expiry_ms=now_ms - 3600000
+    )
+    assert (
+        "expiry"
+        in assert_error(api.call("GET", "auth", CURRENT, credentials=expired), 401, "AuthenticationFailed")["message"]
+    )
+    future = make_certificate(
+        root["clientId"], root["accessToken"], ["a"], start_ms=now_ms + 3600000, expiry_ms=now_ms + 7200000
+    )
     assert_error(api.call("GET", "auth", CURRENT, credentials=future), 401, "AuthenticationFailed")
-    too_long = make_certificate(root["clientId"], root["accessToken"], ["a"], start_ms=now_ms - 1000,
-                                expiry_ms=now_ms + 32 * 24 * 3600 * 1000)
-    assert "31 days" in assert_error(api.call("GET", "auth", CURRENT, credentials=too_long), 401,
-                                     "AuthenticationFailed")["message"]
+    too_long = make_certificate(
+        root["clientId"], root["accessToken"], ["a"], start_ms=now_ms - 1000, expiry_ms=now_ms + 32 * 24 * 3600 * 1000
+    )
+    assert (
+        "31 days"
+        in assert_error(api.call("GET", "auth", CURRENT, credentials=too_long), 401, "AuthenticationFailed")["message"]
+    )
 
 
 def test_tampered_certificate_is_refused(api, tc):
@@ -286,10 +316,14 @@ def _signed_certificate(issuer_token, scopes, start, expiry, start_text, expiry_
     """An unnamed certificate whose start/expiry lines are signed as ``start_text``/``expiry_text``."""
     seed = slugid.nice() + slugid.nice()
     lines = ["version:1", "seed:" + seed, "start:" + start_text, "expiry:" + expiry_text, "scopes:"] + scopes
-    signature = base64.b64encode(hmac.new(issuer_token.encode(), "\n".join(lines).encode(),
-                                          hashlib.sha256).digest()).decode()
-    token = base64.urlsafe_b64encode(hmac.new(issuer_token.encode(), seed.encode(),
-                                              hashlib.sha256).digest()).decode().rstrip("=")
+    signature = base64.b64encode(
+        hmac.new(issuer_token.encode(), "\n".join(lines).encode(), hashlib.sha256).digest()
+    ).decode()
+    token = (
+        base64.urlsafe_b64encode(hmac.new(issuer_token.encode(), seed.encode(), hashlib.sha256).digest())
+        .decode()
+        .rstrip("=")
+    )
     cert = {"version": 1, "scopes": scopes, "start": start, "expiry": expiry, "seed": seed, "signature": signature}
     return cert, token
 
@@ -298,20 +332,28 @@ NAN, INF = float("nan"), float("inf")
 
 
 @pytest.mark.parametrize("as_string", [False, True])
-@pytest.mark.parametrize("start, expiry", [
-    (NAN, NAN), (NAN, "now+1h"), ("now", NAN), (-INF, INF), ("now", INF), (-INF, "now+1h"),
-])
+@pytest.mark.parametrize(
+    "start, expiry",
+    [
+        (NAN, NAN),
+        (NAN, "now+1h"),
+        ("now", NAN),
+        (-INF, INF),
+        ("now", INF),
+        (-INF, "now+1h"),
+    ],
+)
 def test_certificates_with_nan_or_infinite_times_are_refused(api, tc, start, expiry, as_string):
     now_ms = int(time.time() * 1000)
     values = {"now": now_ms, "now+1h": now_ms + 3600000}
     start, expiry = values.get(start, start), values.get(expiry, expiry)
     # signed the way a lenient server would render the numbers ("nan", "inf"), so only validation refuses them
-    cert, token = _signed_certificate(tc.credentials["accessToken"], ["auth:current-scopes"], start, expiry,
-                                      str(start), str(expiry))
+    cert, token = _signed_certificate(
+        tc.credentials["accessToken"], ["auth:current-scopes"], start, expiry, str(start), str(expiry)
+    )
     text = json.dumps(cert)  # json.dumps writes NaN / Infinity, which are not JSON
     assert "NaN" in text or "Infinity" in text
-    creds = {"clientId": tc.credentials["clientId"], "accessToken": token,
-             "certificate": text if as_string else cert}
+    creds = {"clientId": tc.credentials["clientId"], "accessToken": token, "certificate": text if as_string else cert}
     body = assert_error(api.call("GET", "auth", CURRENT, credentials=creds), 401, "AuthenticationFailed")
     assert "NaN" in body["message"] or "finite" in body["message"]
 
@@ -323,15 +365,20 @@ def test_certificate_times_must_be_finite_integers(api, tc):
         (now_ms - 0.5, now_ms + 3600000, str(now_ms - 0.5), str(now_ms + 3600000)),  # a fraction
         (now_ms, 1e400, str(now_ms), "inf"),  # overflows to infinity when parsed
     ):
-        cert, token = _signed_certificate(root_token, ["auth:current-scopes"], start, expiry, start_text,
-                                          expiry_text)
+        cert, token = _signed_certificate(root_token, ["auth:current-scopes"], start, expiry, start_text, expiry_text)
         text = json.dumps(cert).replace("Infinity", "1e400")
         creds = {"clientId": tc.credentials["clientId"], "accessToken": token, "certificate": text}
         body = assert_error(api.call("GET", "auth", CURRENT, credentials=creds), 401, "AuthenticationFailed")
         assert "finite integer" in body["message"]
     # integer-valued numbers written as floats are still fine
-    cert, token = _signed_certificate(root_token, ["auth:current-scopes"], float(now_ms - 60000),
-                                      float(now_ms + 3600000), str(now_ms - 60000), str(now_ms + 3600000))
+    cert, token = _signed_certificate(
+        root_token,
+        ["auth:current-scopes"],
+        float(now_ms - 60000),
+        float(now_ms + 3600000),
+        str(now_ms - 60000),
+        str(now_ms + 3600000),
+    )
     creds = {"clientId": tc.credentials["clientId"], "accessToken": token, "certificate": json.dumps(cert)}
     assert current_scopes(api, credentials=creds) == with_anonymous("auth:current-scopes")
 
@@ -368,21 +415,30 @@ def test_authorized_scopes_with_temporary_credentials(api, tc):
     temp = make_certificate(root["clientId"], root["accessToken"], ["auth:current-scopes", "a:*"])
     got = current_scopes(api, credentials=temp, ext={"authorizedScopes": ["auth:current-scopes", "a:b"]})
     assert got == with_anonymous("a:b", "auth:current-scopes")
-    assert_error(api.call("GET", "auth", CURRENT, credentials=temp,
-                          ext={"authorizedScopes": ["auth:current-scopes", "b"]}), 401, "AuthenticationFailed")
+    assert_error(
+        api.call("GET", "auth", CURRENT, credentials=temp, ext={"authorizedScopes": ["auth:current-scopes", "b"]}),
+        401,
+        "AuthenticationFailed",
+    )
 
 
 # -- roles and anonymous ------------------------------------------------------------------------------------
 def test_role_expansion_with_star_role_ids(api, tc):
-    for role_id, scopes in (("project:team/*", ["auth:current-scopes", "secrets:get:team/<..>"]),
-                            ("project:*", ["index:find-task:shared.*"])):
-        response = api.call("PUT", "auth", "/roles/" + requests.utils.quote(role_id, safe=""),
-                            {"description": "d", "scopes": scopes})
+    for role_id, scopes in (
+        ("project:team/*", ["auth:current-scopes", "secrets:get:team/<..>"]),
+        ("project:*", ["index:find-task:shared.*"]),
+    ):
+        response = api.call(
+            "PUT", "auth", "/roles/" + requests.utils.quote(role_id, safe=""), {"description": "d", "scopes": scopes}
+        )
         assert response.status_code == 200, response.text
     creds = tc.create_client("member", ["assume:project:team/alpha"])
     assert current_scopes(api, credentials=creds) == [
-        "assume:project:team/alpha", "auth:current-scopes", "index:find-task:shared.*",
-        "queue:get-artifact:public/*", "secrets:get:team/alpha",
+        "assume:project:team/alpha",
+        "auth:current-scopes",
+        "index:find-task:shared.*",
+        "queue:get-artifact:public/*",
+        "secrets:get:team/alpha",
     ]
     expanded = api.call("POST", "auth", "/scopes/expand", {"scopes": ["assume:project:x"]}).json()["scopes"]
     assert expanded == ["assume:project:x", "index:find-task:shared.*"]
@@ -408,8 +464,11 @@ def test_test_authenticate_endpoints(tc):
         assert got.status_code == 200
         assert got.json() == {"clientId": "test:named", "scopes": with_anonymous("test:authenticate-get")}
         restricted = make_certificate("tester", "no-secret", ["test:other"])
-        assert_error(requests.get(tester.signed_url("auth", "/test-authenticate-get/", credentials=restricted)),
-                     403, "InsufficientScopes")
+        assert_error(
+            requests.get(tester.signed_url("auth", "/test-authenticate-get/", credentials=restricted)),
+            403,
+            "InsufficientScopes",
+        )
     finally:
         tester.close()
 

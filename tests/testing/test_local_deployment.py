@@ -95,8 +95,9 @@ def test_temporary_database_is_removed_on_stop():
 
 
 def test_configured_clients_and_create_client():
-    with LocalDeployment(root_client_id="my/root", root_access_token="root-token",
-                         clients={"reader": ["auth:current-scopes"]}) as tc:
+    with LocalDeployment(
+        root_client_id="my/root", root_access_token="root-token", clients={"reader": ["auth:current-scopes"]}
+    ) as tc:
         assert tc.credentials == {"clientId": "my/root", "accessToken": "root-token"}
         reader = Api(tc.rootUrl, tc.clients["reader"])
         try:
@@ -128,8 +129,12 @@ def test_reset_restores_a_disabled_or_rescoped_root_client(taskcluster_deploymen
     api = Api(tc.rootUrl, root)
     try:
         root_path = "/clients/" + requests.utils.quote(root["clientId"], safe="")
-        updated = api.call("POST", "auth", root_path, {"description": "narrowed", "expires": iso(3600),
-                                                       "scopes": ["auth:disable-client:*"]})
+        updated = api.call(
+            "POST",
+            "auth",
+            root_path,
+            {"description": "narrowed", "expires": iso(3600), "scopes": ["auth:disable-client:*"]},
+        )
         assert updated.status_code == 200, updated.text
         assert_error(api.call("GET", "auth", "/scopes/current"), 403, "InsufficientScopes")
         assert api.call("POST", "auth", root_path + "/disable").status_code == 200
@@ -149,8 +154,12 @@ def test_reset_restores_the_configured_clients(taskcluster_deployment_factory):
     api = Api(tc.rootUrl, tc.credentials)
     try:
         reader = tc.clients["reader"]
-        assert api.call("POST", "auth", "/clients/reader", {"description": "d", "expires": iso(3600),
-                                                            "scopes": []}).status_code == 200
+        assert (
+            api.call(
+                "POST", "auth", "/clients/reader", {"description": "d", "expires": iso(3600), "scopes": []}
+            ).status_code
+            == 200
+        )
         assert api.call("POST", "auth", "/clients/reader/disable").status_code == 200
         assert api.call("DELETE", "auth", "/clients/gone").status_code == 200
         tc.reset()
@@ -177,8 +186,13 @@ async def test_async_deployment_in_the_running_loop():
         assert tc.rootUrl.startswith("http://127.0.0.1:")
         url = tc.rootUrl + "/api/auth/v1/scopes/current"
         creds = tc.credentials
-        sender = mohawk.Sender({"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
-                               url, "GET", content=b"", content_type="")
+        sender = mohawk.Sender(
+            {"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
+            url,
+            "GET",
+            content=b"",
+            content_type="",
+        )
         async with aiohttp.ClientSession() as session:
             async with session.get(url, headers={"Authorization": sender.request_header}) as response:
                 assert response.status == 200
@@ -209,7 +223,10 @@ def test_serve_command_prints_root_url_and_credentials(tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "taskcluster.testing", "serve", "--db", str(tmp_path / "cli.sqlite")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         lines = {}
@@ -217,7 +234,7 @@ def test_serve_command_prints_root_url_and_credentials(tmp_path):
             line = process.stdout.readline()
             assert line, process.stderr.read()
             if line.startswith("export "):
-                key, _, value = line[len("export "):].strip().partition("=")
+                key, _, value = line[len("export ") :].strip().partition("=")
                 lines[key] = value
         root_url = lines["TASKCLUSTER_ROOT_URL"]
         assert root_url.startswith("http://127.0.0.1:")
@@ -232,3 +249,37 @@ def test_serve_command_prints_root_url_and_credentials(tmp_path):
         assert process.wait(timeout=10) == 0
         process.stdout.close()
         process.stderr.close()
+
+
+def test_a_database_of_schema_version_1_is_migrated(tmp_path):
+    import sqlite3
+
+    from taskcluster.testing.store import SCHEMA_VERSION, Store, StoreError
+
+    path = str(tmp_path / "v1.sqlite")
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE artifacts (task_id TEXT NOT NULL, run_id INTEGER NOT NULL, name TEXT NOT NULL, "
+        "storage_type TEXT NOT NULL, content_type TEXT NOT NULL, expires TEXT NOT NULL, details TEXT NOT NULL, "
+        "upload_token TEXT UNIQUE, download_token TEXT UNIQUE, data BLOB, PRIMARY KEY (task_id, run_id, name));"
+        "INSERT INTO artifacts VALUES ('t', 0, 'public/a', 's3', 'text/plain', '2100-01-01', '{}', NULL, NULL, x'00');"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    try:
+        with store.transaction() as db:
+            assert db.one("SELECT value FROM meta WHERE key = 'schema_version'")["value"] == str(SCHEMA_VERSION)
+            assert db.one("SELECT present FROM artifacts WHERE name = 'public/a'")["present"] == 1
+            assert db.all("SELECT * FROM objects") == []
+    finally:
+        store.close()
+
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="schema version 99"):
+        Store(path)

@@ -21,8 +21,13 @@ def create(api, task_id=None, **changes):
 
 
 def claim(api, queue_id="local-prov/test-worker", tasks=1, credentials=None):
-    response = api.call("POST", "queue", "/claim-work/" + requests.utils.quote(queue_id, safe=""),
-                        {"workerGroup": "wg", "workerId": "wi", "tasks": tasks}, credentials=credentials)
+    response = api.call(
+        "POST",
+        "queue",
+        "/claim-work/" + requests.utils.quote(queue_id, safe=""),
+        {"workerGroup": "wg", "workerId": "wi", "tasks": tasks},
+        credentials=credentials,
+    )
     assert response.status_code == 200, response.text
     return response.json()["tasks"]
 
@@ -74,25 +79,34 @@ def test_create_task_missing_required_fields_is_400(api):
     bad = task_definition(priority="urgent", retries=100)
     body = assert_error(api.call("PUT", "queue", "/task/" + slugid.nice(), bad), 400, "InputValidationError")
     assert "priority" in body["message"] and "retries" in body["message"]
-    body = assert_error(api.call("PUT", "queue", "/task/" + slugid.nice(), raw_body=b"{not json"), 400,
-                        "InputValidationError")
+    body = assert_error(
+        api.call("PUT", "queue", "/task/" + slugid.nice(), raw_body=b"{not json"), 400, "InputValidationError"
+    )
     assert "JSON" in body["message"]
     far = task_definition(deadline=iso(6 * 24 * 3600))
     assert_error(api.call("PUT", "queue", "/task/" + slugid.nice(), far), 400, "InputValidationError")
 
 
 def test_create_task_scopes(api, tc):
-    creds = tc.create_client("creator", [
-        "queue:create-task:high:local-prov/test-worker", "queue:scheduler-id:-",
-        "queue:create-task:project:none", "queue:route:index.*",
-    ])
-    ok = api.call("PUT", "queue", "/task/" + slugid.nice(), task_definition(priority="low", routes=["index.a"]),
-                  credentials=creds)
+    creds = tc.create_client(
+        "creator",
+        [
+            "queue:create-task:high:local-prov/test-worker",
+            "queue:scheduler-id:-",
+            "queue:create-task:project:none",
+            "queue:route:index.*",
+        ],
+    )
+    ok = api.call(
+        "PUT", "queue", "/task/" + slugid.nice(), task_definition(priority="low", routes=["index.a"]), credentials=creds
+    )
     assert ok.status_code == 200, ok.text
     # a higher priority than granted, a route not granted, scopes the caller lacks
-    for changes, missing in (({"priority": "very-high"}, "queue:create-task:very-high:local-prov/test-worker"),
-                             ({"routes": ["notify.x"]}, "queue:route:notify.x"),
-                             ({"scopes": ["secrets:get:x"]}, "secrets:get:x")):
+    for changes, missing in (
+        ({"priority": "very-high"}, "queue:create-task:very-high:local-prov/test-worker"),
+        ({"routes": ["notify.x"]}, "queue:route:notify.x"),
+        ({"scopes": ["secrets:get:x"]}, "secrets:get:x"),
+    ):
         response = api.call("PUT", "queue", "/task/" + slugid.nice(), task_definition(**changes), credentials=creds)
         body = assert_error(response, 403, "InsufficientScopes")
         assert missing in body["message"]
@@ -124,8 +138,7 @@ def test_claim_work_gives_working_task_credentials_and_reports_resolve(api, tc):
     assert set(creds) == {"clientId", "accessToken", "certificate"}
     cert = json.loads(creds["certificate"])
     assert cert["issuer"] == tc.credentials["clientId"]
-    worker = Api(tc.rootUrl, {"clientId": creds["clientId"], "accessToken": creds["accessToken"],
-                              "certificate": cert})
+    worker = Api(tc.rootUrl, {"clientId": creds["clientId"], "accessToken": creds["accessToken"], "certificate": cert})
     try:
         done = worker.call("POST", "queue", "/task/%s/runs/0/completed" % ids[0])
         assert done.status_code == 200, done.text
@@ -147,13 +160,18 @@ def test_report_exception_retries_on_worker_shutdown(api):
     claim(api)
     status = api.call("POST", "queue", "/task/%s/runs/0/exception" % task_id, {"reason": "worker-shutdown"}).json()
     assert [(r["state"], r.get("reasonResolved")) for r in status["status"]["runs"]] == [
-        ("exception", "worker-shutdown"), ("pending", None)]
+        ("exception", "worker-shutdown"),
+        ("pending", None),
+    ]
     assert status["status"]["retriesLeft"] == 0
     claim(api)
     final = api.call("POST", "queue", "/task/%s/runs/1/exception" % task_id, {"reason": "worker-shutdown"}).json()
     assert final["status"]["state"] == "exception" and len(final["status"]["runs"]) == 2
-    assert_error(api.call("POST", "queue", "/task/%s/runs/1/exception" % task_id, {"reason": "bogus"}), 400,
-                 "InputValidationError")
+    assert_error(
+        api.call("POST", "queue", "/task/%s/runs/1/exception" % task_id, {"reason": "bogus"}),
+        400,
+        "InputValidationError",
+    )
 
 
 def test_cancel_task(api):
@@ -168,8 +186,11 @@ def test_dependencies_schedule_and_list_dependent_tasks(api):
     parent, _ = create(api)
     children = [create(api, dependencies=[parent])[0] for _ in range(5)]
     assert api.call("GET", "queue", "/task/%s/status" % children[0]).json()["status"]["state"] == "unscheduled"
-    assert_error(api.call("PUT", "queue", "/task/" + slugid.nice(), task_definition(dependencies=[slugid.nice()])),
-                 400, "InputValidationError")
+    assert_error(
+        api.call("PUT", "queue", "/task/" + slugid.nice(), task_definition(dependencies=[slugid.nice()])),
+        400,
+        "InputValidationError",
+    )
     listed, token = [], None
     while True:
         query = "?limit=2" + ("&continuationToken=" + token if token else "")
@@ -190,6 +211,7 @@ def test_deadline_and_claim_expiry_are_applied(taskcluster_deployment_factory):
     tc = taskcluster_deployment_factory(clock=lambda: clock[0])
     api = Api(tc.rootUrl, tc.credentials)
     try:
+
         def call(*args, **kwargs):
             return api.call(*args, ts=int(clock[0]), **kwargs)
 
@@ -197,12 +219,13 @@ def test_deadline_and_claim_expiry_are_applied(taskcluster_deployment_factory):
         assert call("PUT", "queue", "/task/" + short, task_definition(now=clock[0], retries=1)).status_code == 200
         doomed = slugid.nice()
         assert call("PUT", "queue", "/task/" + doomed, task_definition(now=clock[0])).status_code == 200
-        call("POST", "queue", "/claim-work/local-prov%2Ftest-worker", {"workerGroup": "g", "workerId": "w",
-                                                                      "tasks": 1})
+        call("POST", "queue", "/claim-work/local-prov%2Ftest-worker", {"workerGroup": "g", "workerId": "w", "tasks": 1})
         clock[0] += 25 * 60  # the claim (20 minutes) expires: a retry run appears
         runs = call("GET", "queue", "/task/%s/status" % short).json()["status"]["runs"]
         assert [(r["state"], r.get("reasonResolved"), r["reasonCreated"]) for r in runs] == [
-            ("exception", "claim-expired", "scheduled"), ("pending", None, "retry")]
+            ("exception", "claim-expired", "scheduled"),
+            ("pending", None, "retry"),
+        ]
         clock[0] += 3600  # past the deadline
         status = call("GET", "queue", "/task/%s/status" % doomed).json()["status"]
         assert status["state"] == "exception" and status["runs"][-1]["reasonResolved"] == "deadline-exceeded"
@@ -214,8 +237,13 @@ def test_deadline_and_claim_expiry_are_applied(taskcluster_deployment_factory):
 async def _signed(session, method, url, creds, payload=None):
     body = json.dumps(payload).encode() if payload is not None else b""
     content_type = "application/json" if body else ""
-    sender = mohawk.Sender({"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
-                           url, method, content=body, content_type=content_type)
+    sender = mohawk.Sender(
+        {"id": creds["clientId"], "key": creds["accessToken"], "algorithm": "sha256"},
+        url,
+        method,
+        content=body,
+        content_type=content_type,
+    )
     headers = {"Authorization": sender.request_header}
     if body:
         headers["Content-Type"] = content_type
@@ -246,8 +274,9 @@ def _list_group(api, group_id, limit=None):
             params.append("limit=%d" % limit)
         if token:
             params.append("continuationToken=" + token)
-        response = api.call("GET", "queue", "/task-group/%s/list%s" % (group_id, "?" + "&".join(params)
-                                                                        if params else ""))
+        response = api.call(
+            "GET", "queue", "/task-group/%s/list%s" % (group_id, "?" + "&".join(params) if params else "")
+        )
         assert response.status_code == 200, response.text
         page = response.json()
         pages += 1
@@ -268,8 +297,9 @@ def test_pagination_over_thousands_of_tasks(api, tc):
     assert seen == task_ids and pages == 4
     assert _list_group(api, group_id, limit=5000) == (task_ids, 3)
     assert_error(api.call("GET", "queue", "/task-group/%s/list?limit=abc" % group_id), 400, "InvalidRequestArguments")
-    assert_error(api.call("GET", "queue", "/task-group/%s/list?continuationToken=garbage" % group_id), 400,
-                 "InputError")
+    assert_error(
+        api.call("GET", "queue", "/task-group/%s/list?continuationToken=garbage" % group_id), 400, "InputError"
+    )
     assert_error(api.call("GET", "queue", "/task-group/%s/list?bogus=1" % group_id), 400, "InvalidRequestArguments")
 
 
@@ -347,11 +377,22 @@ def test_artifact_with_the_sdk_build_signed_url(api, tc):
 def test_reference_link_and_error_artifacts(api):
     task_id = _running_task(api)
     base = "/task/%s/runs/0/artifacts/" % task_id
-    for name, body in (("public/ref", {"storageType": "reference", "expires": iso(60), "contentType": "text/html",
-                                       "url": "https://example.com/x"}),
-                       ("public/err", {"storageType": "error", "expires": iso(60), "reason": "file-missing-on-worker",
-                                       "message": "no such file"}),
-                       ("public/link", {"storageType": "link", "expires": iso(60), "artifact": "public/ref"})):
+    for name, body in (
+        (
+            "public/ref",
+            {
+                "storageType": "reference",
+                "expires": iso(60),
+                "contentType": "text/html",
+                "url": "https://example.com/x",
+            },
+        ),
+        (
+            "public/err",
+            {"storageType": "error", "expires": iso(60), "reason": "file-missing-on-worker", "message": "no such file"},
+        ),
+        ("public/link", {"storageType": "link", "expires": iso(60), "artifact": "public/ref"}),
+    ):
         response = api.call("POST", "queue", base + requests.utils.quote(name, safe=""), body)
         assert response.status_code == 200 and response.json() == {"storageType": body["storageType"]}
     ref = api.call("GET", "queue", base + "public%2Fref")
@@ -366,8 +407,12 @@ def test_reference_link_and_error_artifacts(api):
 
 def test_artifacts_need_a_running_run(api):
     task_id, _ = create(api)
-    response = api.call("POST", "queue", "/task/%s/runs/0/artifacts/public%%2Fa" % task_id,
-                        {"storageType": "s3", "expires": iso(60), "contentType": "text/plain"})
+    response = api.call(
+        "POST",
+        "queue",
+        "/task/%s/runs/0/artifacts/public%%2Fa" % task_id,
+        {"storageType": "s3", "expires": iso(60), "contentType": "text/plain"},
+    )
     assert_error(response, 409, "RequestConflict")
 
 
@@ -382,8 +427,11 @@ def test_claim_task_and_reclaim(api):
     claimed = api.call("POST", "queue", "/task/%s/runs/0/claim" % task_id, {"workerGroup": "g", "workerId": "w"})
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["status"]["state"] == "running" and claimed.json()["credentials"]["clientId"]
-    assert_error(api.call("POST", "queue", "/task/%s/runs/0/claim" % task_id, {"workerGroup": "g", "workerId": "w"}),
-                 409, "RequestConflict")
+    assert_error(
+        api.call("POST", "queue", "/task/%s/runs/0/claim" % task_id, {"workerGroup": "g", "workerId": "w"}),
+        409,
+        "RequestConflict",
+    )
     reclaimed = api.call("POST", "queue", "/task/%s/runs/0/reclaim" % task_id).json()
     assert reclaimed["takenUntil"] >= claimed.json()["takenUntil"] and reclaimed["runId"] == 0
     assert set(reclaimed["credentials"]) == {"clientId", "accessToken", "certificate"}

@@ -80,7 +80,9 @@ def test_expand_star_scope_assumes_every_role_it_covers():
 def test_parameterized_role():
     roles = {"worker-pool:*": ["queue:claim-work:<..>", "queue:worker-id:<..>/x"]}
     assert expand_scopes(["assume:worker-pool:prov/wt"], roles) == [
-        "assume:worker-pool:prov/wt", "queue:claim-work:prov/wt", "queue:worker-id:prov/wt/x",
+        "assume:worker-pool:prov/wt",
+        "queue:claim-work:prov/wt",
+        "queue:worker-id:prov/wt/x",
     ]
     # a trailing * in the matched part covers the rest of the scope
     assert "queue:worker-id:pr*" in expand_scopes(["assume:worker-pool:pr*"], roles)
@@ -96,8 +98,7 @@ PARAMS = {"taskId": "T", "names": ["public/a", "private/b"], "private": False, "
 
 
 def test_instantiate_fills_parameters_and_expands_for_each():
-    expr = {"AllOf": ["queue:get-task:<taskId>",
-                      {"for": "n", "in": "names", "each": "queue:get-artifact:<n>"}]}
+    expr = {"AllOf": ["queue:get-task:<taskId>", {"for": "n", "in": "names", "each": "queue:get-artifact:<n>"}]}
     assert instantiate(expr, PARAMS) == {
         "AllOf": ["queue:get-task:T", "queue:get-artifact:public/a", "queue:get-artifact:private/b"]
     }
@@ -136,19 +137,36 @@ def test_unsatisfied_reports_what_is_missing():
 
 
 def test_create_task_expression_with_priorities():
-    expr = {"AllOf": [
-        {"each": "<scope>", "for": "scope", "in": "scopes"},
-        {"each": "queue:route:<route>", "for": "route", "in": "routes"},
-        "queue:create-task:project:<projectId>",
-        "queue:scheduler-id:<schedulerId>",
-        {"AnyOf": [{"each": "queue:create-task:<priority>:<provisionerId>/<workerType>", "for": "priority",
-                    "in": "priorities"}]},
-    ]}
-    params = {"scopes": ["s"], "routes": ["r"], "projectId": "none", "schedulerId": "-", "provisionerId": "p",
-              "workerType": "w", "priorities": ["highest", "very-high", "high"]}
+    expr = {
+        "AllOf": [
+            {"each": "<scope>", "for": "scope", "in": "scopes"},
+            {"each": "queue:route:<route>", "for": "route", "in": "routes"},
+            "queue:create-task:project:<projectId>",
+            "queue:scheduler-id:<schedulerId>",
+            {
+                "AnyOf": [
+                    {
+                        "each": "queue:create-task:<priority>:<provisionerId>/<workerType>",
+                        "for": "priority",
+                        "in": "priorities",
+                    }
+                ]
+            },
+        ]
+    }
+    params = {
+        "scopes": ["s"],
+        "routes": ["r"],
+        "projectId": "none",
+        "schedulerId": "-",
+        "provisionerId": "p",
+        "workerType": "w",
+        "priorities": ["highest", "very-high", "high"],
+    }
     required = instantiate(expr, params)
     base = ["s", "queue:route:*", "queue:create-task:project:*", "queue:scheduler-id:-"]
     assert unsatisfied(required, ScopeSet(base + ["queue:create-task:very-high:p/w"])) is None
     low = ScopeSet(base + ["queue:create-task:low:p/w"])
-    assert unsatisfied(required, low) == {"AnyOf": [
-        "queue:create-task:highest:p/w", "queue:create-task:very-high:p/w", "queue:create-task:high:p/w"]}
+    assert unsatisfied(required, low) == {
+        "AnyOf": ["queue:create-task:highest:p/w", "queue:create-task:very-high:p/w", "queue:create-task:high:p/w"]
+    }

@@ -7,7 +7,7 @@ server's event loop, so each call's store transaction is atomic with respect to 
 import time
 from typing import Any, Callable, Dict
 
-from . import auth, index, purgecache, queue, secrets
+from . import auth, index, objects, purgecache, queue, secrets
 from ._base import Call, Reply, ServiceError
 
 __all__ = ["IMPLEMENTED", "LOADERS", "Call", "Reply", "ServiceError", "handlers_for"]
@@ -24,8 +24,14 @@ def _empty(call: Call) -> Reply:
 
 
 def _version(call: Call) -> Reply:
-    return Reply({"source": "https://github.com/taskcluster/taskcluster", "version": "local",
-                  "commit": "local", "build": "taskcluster.testing"})
+    return Reply(
+        {
+            "source": "https://github.com/taskcluster/taskcluster",
+            "version": "local",
+            "commit": "local",
+            "build": "taskcluster.testing",
+        }
+    )
 
 
 _COMMON: Dict[str, Callable[[Call], Reply]] = {
@@ -42,6 +48,7 @@ IMPLEMENTED: Dict[str, Dict[str, Callable[[Call], Reply]]] = {
     "index": dict(_COMMON, **index.HANDLERS),
     "secrets": dict(_COMMON, **secrets.HANDLERS),
     "purge-cache": dict(_COMMON, **purgecache.HANDLERS),
+    "object": dict(_COMMON, **objects.HANDLERS),
 }
 
 #: serviceName -> entry name -> (payload -> client loader), for endpoints with their own credentials

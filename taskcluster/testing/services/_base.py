@@ -28,8 +28,14 @@ DEFAULT_LIMIT = 1000
 class ServiceError(Exception):
     """An error answer: HTTP ``status`` with the service error body ``{code, message, requestInfo}``."""
 
-    def __init__(self, status: int, code: str, message: str, headers: Optional[Mapping[str, str]] = None,
-                 extra: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Optional[Mapping[str, str]] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -75,18 +81,33 @@ def decode_token(token: str, *types: Type[Any]) -> List[Any]:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if (not isinstance(values, list) or len(values) != len(types)
-            or not all(_has_type(v, t) for v, t in zip(values, types))):
-        raise ServiceError(400, "InputError", "continuationToken is not valid (pass the token of a previous "
-                                              "response unchanged)")
+    if (
+        not isinstance(values, list)
+        or len(values) != len(types)
+        or not all(_has_type(v, t) for v, t in zip(values, types))
+    ):
+        raise ServiceError(
+            400, "InputError", "continuationToken is not valid (pass the token of a previous response unchanged)"
+        )
     return values
 
 
 class Call:
     """One API call as a handler sees it."""
 
-    def __init__(self, *, entry: Any, params: Dict[str, str], query: Dict[str, str], payload: Any,
-                 principal: Any, store: Any, deployment: Any, base_url: str, clock: float) -> None:
+    def __init__(
+        self,
+        *,
+        entry: Any,
+        params: Dict[str, str],
+        query: Dict[str, str],
+        payload: Any,
+        principal: Any,
+        store: Any,
+        deployment: Any,
+        base_url: str,
+        clock: float,
+    ) -> None:
         self.entry = entry
         self.params = params
         self.query = query

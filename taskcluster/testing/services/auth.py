@@ -51,8 +51,9 @@ def _role_json(call: Call, row: Any) -> Dict[str, Any]:
 
 def _check_client_id(client_id: str) -> None:
     if not _CLIENT_ID.match(client_id):
-        raise ServiceError(400, "InvalidRequestArguments", "clientId %r has characters outside [A-Za-z0-9!@/:.+|_-]"
-                           % client_id)
+        raise ServiceError(
+            400, "InvalidRequestArguments", "clientId %r has characters outside [A-Za-z0-9!@/:.+|_-]" % client_id
+        )
 
 
 # -- clients ------------------------------------------------------------------------------------------------
@@ -90,8 +91,15 @@ def create_client(call: Call) -> Reply:
     with call.store.transaction() as db:
         if db.one("SELECT 1 FROM clients WHERE client_id = ?", (client_id,)):
             raise conflict("Client %r already exists; use updateClient to change it" % client_id)
-        db.insert_client(client_id, token, payload["description"], scopes, format_date(expires), call.now_text,
-                         payload.get("deleteOnExpiration", False))
+        db.insert_client(
+            client_id,
+            token,
+            payload["description"],
+            scopes,
+            format_date(expires),
+            call.now_text,
+            payload.get("deleteOnExpiration", False),
+        )
         row = db.one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
     body = _client_json(call, row)
     body["accessToken"] = token
@@ -112,8 +120,14 @@ def update_client(call: Call) -> Reply:
         db.execute(
             "UPDATE clients SET description = ?, scopes = ?, expires = ?, last_modified = ?, delete_on_expiration = ? "
             "WHERE client_id = ?",
-            (payload["description"], json.dumps(scopes), format_date(expires), call.now_text,
-             int(payload.get("deleteOnExpiration", bool(row["delete_on_expiration"]))), client_id),
+            (
+                payload["description"],
+                json.dumps(scopes),
+                format_date(expires),
+                call.now_text,
+                int(payload.get("deleteOnExpiration", bool(row["delete_on_expiration"]))),
+                client_id,
+            ),
         )
         row = db.one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
     return Reply(_client_json(call, row))
@@ -122,8 +136,13 @@ def update_client(call: Call) -> Reply:
 def _set_disabled(call: Call, disabled: bool) -> Reply:
     client_id = call.params["clientId"]
     with call.store.transaction() as db:
-        if db.execute("UPDATE clients SET disabled = ?, last_modified = ? WHERE client_id = ?",
-                      (int(disabled), call.now_text, client_id)).rowcount == 0:
+        if (
+            db.execute(
+                "UPDATE clients SET disabled = ?, last_modified = ? WHERE client_id = ?",
+                (int(disabled), call.now_text, client_id),
+            ).rowcount
+            == 0
+        ):
             raise not_found("Client %r not found" % client_id)
         row = db.one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
     return Reply(_client_json(call, row))
@@ -149,12 +168,20 @@ def delete_client(call: Call) -> Reply:
 def reset_access_token(call: Call) -> Reply:
     client_id = call.params["clientId"]
     if client_id == call.deployment.root_client_id:
-        raise ServiceError(400, "InvalidRequestArguments", "the root client's accessToken is set when the "
-                           "deployment starts and cannot be reset")
+        raise ServiceError(
+            400,
+            "InvalidRequestArguments",
+            "the root client's accessToken is set when the deployment starts and cannot be reset",
+        )
     token = new_access_token()
     with call.store.transaction() as db:
-        if db.execute("UPDATE clients SET access_token = ?, last_rotated = ?, last_modified = ? WHERE client_id = ?",
-                      (token, call.now_text, call.now_text, client_id)).rowcount == 0:
+        if (
+            db.execute(
+                "UPDATE clients SET access_token = ?, last_rotated = ?, last_modified = ? WHERE client_id = ?",
+                (token, call.now_text, call.now_text, client_id),
+            ).rowcount
+            == 0
+        ):
             raise not_found("Client %r not found" % client_id)
         row = db.one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
     body = _client_json(call, row)
@@ -190,8 +217,9 @@ def _role_page(call: Call) -> Any:
     after = call.continuation(str)
     limit = call.limit()
     with call.store.transaction() as db:
-        rows = db.all("SELECT * FROM roles WHERE role_id > ? ORDER BY role_id LIMIT ?",
-                      (after[0] if after else "", limit + 1))
+        rows = db.all(
+            "SELECT * FROM roles WHERE role_id > ? ORDER BY role_id LIMIT ?", (after[0] if after else "", limit + 1)
+        )
     return page(rows, limit, lambda r: [r["role_id"]])
 
 
@@ -254,8 +282,10 @@ def update_role(call: Call) -> Reply:
         old = json.loads(row["scopes"])
         call.authorize(scopesAdded=[s for s in scopes if s not in old])
         _check_role(call, role_id, scopes)
-        db.execute("UPDATE roles SET description = ?, scopes = ?, last_modified = ? WHERE role_id = ?",
-                   (call.payload["description"], json.dumps(scopes), call.now_text, role_id))
+        db.execute(
+            "UPDATE roles SET description = ?, scopes = ?, last_modified = ? WHERE role_id = ?",
+            (call.payload["description"], json.dumps(scopes), call.now_text, role_id),
+        )
         db.roles_changed = True
     return get_role_after_write(call, role_id)
 

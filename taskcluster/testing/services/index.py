@@ -16,8 +16,13 @@ def _split(namespace: str) -> Any:
 
 
 def _task_json(row: Any) -> Dict[str, Any]:
-    return {"namespace": row["namespace"], "taskId": row["task_id"], "rank": _number(row["rank"]),
-            "data": json.loads(row["data"]), "expires": row["expires"]}
+    return {
+        "namespace": row["namespace"],
+        "taskId": row["task_id"],
+        "rank": _number(row["rank"]),
+        "data": json.loads(row["data"]),
+        "expires": row["expires"],
+    }
 
 
 def _number(value: float) -> Any:
@@ -105,8 +110,7 @@ def find_artifact_from_task(call: Call) -> Reply:
     """Redirect to the queue's getLatestArtifact for the indexed task (signed when not public)."""
     row = _find(call, call.params["indexPath"])
     name = call.params["name"]
-    url = "%s/api/queue/v1/task/%s/artifacts/%s" % (call.base_url, quote(row["task_id"], safe=""),
-                                                    quote(name, safe=""))
+    url = "%s/api/queue/v1/task/%s/artifacts/%s" % (call.base_url, quote(row["task_id"], safe=""), quote(name, safe=""))
     if not name.startswith("public/"):
         url = call.deployment.sign_url(url, expiration=30 * 60)
     return Reply({"storageType": "reference", "url": url}, status=303, headers={"Location": url})

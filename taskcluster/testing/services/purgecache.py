@@ -10,16 +10,22 @@ __all__ = ["HANDLERS"]
 
 def _request_json(row: Any) -> Dict[str, Any]:
     provisioner_id, _, worker_type = row["worker_pool_id"].partition("/")
-    return {"provisionerId": provisioner_id, "workerType": worker_type, "cacheName": row["cache_name"],
-            "before": row["before"]}
+    return {
+        "provisionerId": provisioner_id,
+        "workerType": worker_type,
+        "cacheName": row["cache_name"],
+        "before": row["before"],
+    }
 
 
 def purge_cache(call: Call) -> Reply:
     cache_name = call.payload["cacheName"]
     call.authorize(cacheName=cache_name)
     with call.store.transaction() as db:
-        db.execute("INSERT OR REPLACE INTO purge_requests (worker_pool_id, cache_name, before) VALUES (?, ?, ?)",
-                   (call.params["workerPoolId"], cache_name, call.now_text))
+        db.execute(
+            "INSERT OR REPLACE INTO purge_requests (worker_pool_id, cache_name, before) VALUES (?, ?, ?)",
+            (call.params["workerPoolId"], cache_name, call.now_text),
+        )
     return Reply({})
 
 
@@ -45,8 +51,10 @@ def purge_requests(call: Call) -> Reply:
     if since:
         since_text = format_date(call.date(since, "since"))
     with call.store.transaction() as db:
-        rows = db.all("SELECT * FROM purge_requests WHERE worker_pool_id = ? AND before > ? ORDER BY cache_name",
-                      (call.params["workerPoolId"], since_text))
+        rows = db.all(
+            "SELECT * FROM purge_requests WHERE worker_pool_id = ? AND before > ? ORDER BY cache_name",
+            (call.params["workerPoolId"], since_text),
+        )
     return Reply({"requests": [_request_json(r) for r in rows]})
 
 

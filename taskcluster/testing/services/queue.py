@@ -1,5 +1,8 @@
 """The queue service: tasks, their runs, claiming and resolving, task groups, dependencies and artifacts.
 
+Object artifacts live in the object service (`objects`): createArtifact hands out an object name and
+credentials to upload it, finishArtifact makes the artifact present (readable) once the object is finished.
+
 Time-driven transitions happen when a task is next read or written: a task past its deadline is resolved
 ``exception``/``deadline-exceeded``; a run whose claim expired is resolved ``exception``/``claim-expired``
 and retried while retries are left. Claiming does not long-poll: claimWork answers at once.
@@ -12,8 +15,11 @@ import secrets
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
+import slugid
+
 from .._schema import PRIORITIES
 from .._time import format_date, normalize_date, parse_date
+from . import objects
 from ._base import Call, Reply, ServiceError, bad_input, conflict, not_found, page
 
 __all__ = ["HANDLERS"]
@@ -22,11 +28,31 @@ _SLUGID = re.compile(r"^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Z
 _RANK = {p: i for i, p in enumerate(PRIORITIES)}
 _RESOLVED = ("completed", "failed", "exception")
 CLAIM_SECONDS = 20 * 60
+#: Validity of the signed object-service URL getArtifact redirects to for object artifacts.
+OBJECT_URL_SECONDS = 30 * 60
+#: Validity of the download credentials the artifact-content routes give for object artifacts.
+OBJECT_CREDENTIALS_SECONDS = 3600
 MAX_DEADLINE = datetime.timedelta(days=5)
 _FIELDS = (
-    "provisionerId", "workerType", "taskQueueId", "schedulerId", "projectId", "taskGroupId", "dependencies",
-    "requires", "routes", "priority", "retries", "created", "deadline", "expires", "scopes", "payload",
-    "metadata", "tags", "extra",
+    "provisionerId",
+    "workerType",
+    "taskQueueId",
+    "schedulerId",
+    "projectId",
+    "taskGroupId",
+    "dependencies",
+    "requires",
+    "routes",
+    "priority",
+    "retries",
+    "created",
+    "deadline",
+    "expires",
+    "scopes",
+    "payload",
+    "metadata",
+    "tags",
+    "extra",
 )
 
 
@@ -164,8 +190,9 @@ def _priorities(priority: str) -> List[str]:
     return PRIORITIES[: _RANK[priority] + 1]
 
 
-def _issue_credentials(call: Call, task: Task, run_id: int, worker_group: str, worker_id: str,
-                       taken_until: datetime.datetime) -> Dict[str, str]:
+def _issue_credentials(
+    call: Call, task: Task, run_id: int, worker_group: str, worker_id: str, taken_until: datetime.datetime
+) -> Dict[str, str]:
     name = "task-client/%s/%d/on/%s/%s" % (task.task_id, run_id, worker_group, worker_id)
     scopes = list(task.definition["scopes"]) + [
         "queue:reclaim-task:%s/%d" % (task.task_id, run_id),
@@ -212,9 +239,17 @@ def create_task(call: Call) -> Reply:
         raise ServiceError(400, "InvalidRequestArguments", "taskId %r is not a slugid" % task_id)
     d = _definition(call, task_id)
     call.authorize(
-        taskId=task_id, taskGroupId=d["taskGroupId"], schedulerId=d["schedulerId"], projectId=d["projectId"],
-        provisionerId=d["provisionerId"], workerType=d["workerType"], priority=d["priority"],
-        priorities=_priorities(d["priority"]), scopes=d["scopes"], routes=d["routes"], legacyScopes=False,
+        taskId=task_id,
+        taskGroupId=d["taskGroupId"],
+        schedulerId=d["schedulerId"],
+        projectId=d["projectId"],
+        provisionerId=d["provisionerId"],
+        workerType=d["workerType"],
+        priority=d["priority"],
+        priorities=_priorities(d["priority"]),
+        scopes=d["scopes"],
+        routes=d["routes"],
+        legacyScopes=False,
     )
     with call.store.transaction() as db:
         existing = _load(db, call, task_id, required=False)
@@ -222,23 +257,31 @@ def create_task(call: Call) -> Reply:
             if existing.definition != d:
                 raise conflict("taskId %s already used by a task with another definition" % task_id)
             return Reply({"status": existing.status()})
-        missing = [dep for dep in d["dependencies"] if dep != task_id
-                   and db.one("SELECT 1 FROM tasks WHERE task_id = ?", (dep,)) is None]
+        missing = [
+            dep
+            for dep in d["dependencies"]
+            if dep != task_id and db.one("SELECT 1 FROM tasks WHERE task_id = ?", (dep,)) is None
+        ]
         if missing:
             raise bad_input("dependencies not found (create them first): %s" % ", ".join(missing))
         group = db.one("SELECT * FROM task_groups WHERE task_group_id = ?", (d["taskGroupId"],))
         if group is not None:
             if group["scheduler_id"] != d["schedulerId"]:
-                raise conflict("task group %s has schedulerId %r, not %r" % (d["taskGroupId"], group["scheduler_id"],
-                                                                             d["schedulerId"]))
+                raise conflict(
+                    "task group %s has schedulerId %r, not %r"
+                    % (d["taskGroupId"], group["scheduler_id"], d["schedulerId"])
+                )
             if group["sealed"]:
                 raise conflict("task group %s is sealed" % d["taskGroupId"])
             if d["expires"] > group["expires"]:
-                db.execute("UPDATE task_groups SET expires = ? WHERE task_group_id = ?",
-                           (d["expires"], d["taskGroupId"]))
+                db.execute(
+                    "UPDATE task_groups SET expires = ? WHERE task_group_id = ?", (d["expires"], d["taskGroupId"])
+                )
         else:
-            db.execute("INSERT INTO task_groups (task_group_id, scheduler_id, expires) VALUES (?, ?, ?)",
-                       (d["taskGroupId"], d["schedulerId"], d["expires"]))
+            db.execute(
+                "INSERT INTO task_groups (task_group_id, scheduler_id, expires) VALUES (?, ?, ?)",
+                (d["taskGroupId"], d["schedulerId"], d["expires"]),
+            )
         cur = db.execute(
             "INSERT INTO tasks (task_id, task_group_id, task_queue_id, priority_rank, state, retries_left, "
             "definition, runs) VALUES (?, ?, ?, ?, 'unscheduled', ?, ?, '[]')",
@@ -246,8 +289,10 @@ def create_task(call: Call) -> Reply:
         )
         seq = cur.lastrowid
         for dep in d["dependencies"]:
-            db.execute("INSERT INTO task_dependencies (dependency, dependent_seq, dependent) VALUES (?, ?, ?)",
-                       (dep, seq, task_id))
+            db.execute(
+                "INSERT INTO task_dependencies (dependency, dependent_seq, dependent) VALUES (?, ?, ?)",
+                (dep, seq, task_id),
+            )
         task = _load(db, call, task_id)
         if task.state == "unscheduled" and _dependencies_met(db, call, task):
             task.add_run("scheduled", call.now_text)
@@ -281,12 +326,18 @@ def list_task_group(call: Call) -> Reply:
         group = db.one("SELECT * FROM task_groups WHERE task_group_id = ?", (group_id,))
         if group is None:
             raise not_found("Task group %s not found" % group_id)
-        rows = db.all("SELECT * FROM tasks WHERE task_group_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                      (group_id, after[0] if after else 0, limit + 1))
+        rows = db.all(
+            "SELECT * FROM tasks WHERE task_group_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (group_id, after[0] if after else 0, limit + 1),
+        )
         rows, token = page(rows, limit, lambda r: [r["seq"]])
         tasks = _listing(db, call, rows)
-    body: Dict[str, Any] = {"taskGroupId": group_id, "schedulerId": group["scheduler_id"],
-                            "expires": group["expires"], "tasks": tasks}
+    body: Dict[str, Any] = {
+        "taskGroupId": group_id,
+        "schedulerId": group["scheduler_id"],
+        "expires": group["expires"],
+        "tasks": tasks,
+    }
     if group["sealed"]:
         body["sealed"] = group["sealed"]
     if token:
@@ -327,8 +378,9 @@ def list_dependent_tasks(call: Call) -> Reply:
 def pending_tasks(call: Call) -> Reply:
     queue_id = call.params["taskQueueId"]
     with call.store.transaction() as db:
-        count = db.one("SELECT count(*) AS n FROM tasks WHERE task_queue_id = ? AND state = 'pending'",
-                       (queue_id,))["n"]
+        count = db.one("SELECT count(*) AS n FROM tasks WHERE task_queue_id = ? AND state = 'pending'", (queue_id,))[
+            "n"
+        ]
     prov, _, wtype = queue_id.partition("/")
     return Reply({"provisionerId": prov, "workerType": wtype, "taskQueueId": queue_id, "pendingTasks": count})
 
@@ -336,9 +388,15 @@ def pending_tasks(call: Call) -> Reply:
 # -- lifecycle ----------------------------------------------------------------------------------------------
 def _authorize_task(call: Call, task: Task) -> None:
     d = task.definition
-    call.authorize(taskId=task.task_id, schedulerId=d["schedulerId"], taskGroupId=d["taskGroupId"],
-                   projectId=d["projectId"], provisionerId=d["provisionerId"], workerType=d["workerType"],
-                   taskQueueId=d["taskQueueId"])
+    call.authorize(
+        taskId=task.task_id,
+        schedulerId=d["schedulerId"],
+        taskGroupId=d["taskGroupId"],
+        projectId=d["projectId"],
+        provisionerId=d["provisionerId"],
+        workerType=d["workerType"],
+        taskQueueId=d["taskQueueId"],
+    )
 
 
 def schedule_task(call: Call) -> Reply:
@@ -367,8 +425,13 @@ def cancel_task(call: Call) -> Reply:
 def _claim(call: Call, db: Any, task: Task, worker_group: str, worker_id: str) -> Dict[str, Any]:
     run = task.runs[-1]
     taken_until = call.now + datetime.timedelta(seconds=CLAIM_SECONDS)
-    run.update(state="running", workerGroup=worker_group, workerId=worker_id, started=call.now_text,
-               takenUntil=format_date(taken_until))
+    run.update(
+        state="running",
+        workerGroup=worker_group,
+        workerId=worker_id,
+        started=call.now_text,
+        takenUntil=format_date(taken_until),
+    )
     task.dirty = True
     task.save(db)
     return {
@@ -392,8 +455,8 @@ def claim_work(call: Call) -> Reply:
         # every row examined leaves the pending state (claimed, or resolved by its deadline), so this ends
         while len(claimed) < wanted:
             rows = db.all(
-                "SELECT * FROM tasks WHERE task_queue_id = ? AND state = 'pending' ORDER BY priority_rank, seq "
-                "LIMIT ?", (queue_id, wanted - len(claimed)),
+                "SELECT * FROM tasks WHERE task_queue_id = ? AND state = 'pending' ORDER BY priority_rank, seq LIMIT ?",
+                (queue_id, wanted - len(claimed)),
             )
             if not rows:
                 break
@@ -410,8 +473,9 @@ def claim_task(call: Call) -> Reply:
         task = _load(db, call, call.params["taskId"])
         run = _run(task, call.params["runId"])
         d = task.definition
-        call.authorize(provisionerId=d["provisionerId"], workerType=d["workerType"], workerGroup=worker_group,
-                       workerId=worker_id)
+        call.authorize(
+            provisionerId=d["provisionerId"], workerType=d["workerType"], workerGroup=worker_group, workerId=worker_id
+        )
         if run["runId"] != len(task.runs) - 1 or run["state"] != "pending":
             raise conflict("Run %s of task %s is %s, not pending" % (run["runId"], task.task_id, run["state"]))
         claim = _claim(call, db, task, worker_group, worker_id)
@@ -428,15 +492,18 @@ def reclaim_task(call: Call) -> Reply:
         run["takenUntil"] = format_date(taken_until)
         task.dirty = True
         task.save(db)
-    return Reply({
-        "status": task.status(),
-        "runId": run["runId"],
-        "workerGroup": run["workerGroup"],
-        "workerId": run["workerId"],
-        "takenUntil": run["takenUntil"],
-        "credentials": _issue_credentials(call, task, run["runId"], run["workerGroup"], run["workerId"],
-                                          taken_until),
-    })
+    return Reply(
+        {
+            "status": task.status(),
+            "runId": run["runId"],
+            "workerGroup": run["workerGroup"],
+            "workerId": run["workerId"],
+            "takenUntil": run["takenUntil"],
+            "credentials": _issue_credentials(
+                call, task, run["runId"], run["workerGroup"], run["workerId"], taken_until
+            ),
+        }
+    )
 
 
 def _report(call: Call, state: str, reason: str) -> Reply:
@@ -480,43 +547,131 @@ def download_url(call: Call, token: str, name: str) -> str:
     return "%s/__artifacts/%s/%s" % (call.base_url, token, quote(name, safe="/"))
 
 
+def _refuse_control_characters(payload: Dict[str, Any]) -> None:
+    """A contentType or url goes into HTTP headers (Content-Type, Location): CR and LF have no place there."""
+    for field in ("contentType", "url"):
+        if field in payload and objects.has_control_characters(payload[field]):
+            raise bad_input("%s must not contain CR, LF or other control characters" % field)
+
+
+def _object_credentials(call: Call, scope: str, seconds: int) -> Dict[str, str]:
+    """Unnamed temporary credentials with the one ``scope``, issued by the root client (as the queue issues
+    them with its own client)."""
+    start = call.now - datetime.timedelta(minutes=15)
+    return call.deployment.temporary_credentials(None, [scope], start, call.now + datetime.timedelta(seconds=seconds))
+
+
 def create_artifact(call: Call) -> Reply:
     name = call.params["name"]
     payload = call.payload
     storage = payload["storageType"]
+    _refuse_control_characters(payload)
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run = _run(task, call.params["runId"])
         if run["state"] != "running":
-            raise conflict("Artifacts can only be created while the run is running; run %s of task %s is %s"
-                           % (run["runId"], task.task_id, run["state"]))
+            raise conflict(
+                "Artifacts can only be created while the run is running; run %s of task %s is %s"
+                % (run["runId"], task.task_id, run["state"])
+            )
         expires = normalize_date(payload["expires"])
         if expires > task.definition["expires"]:
             raise bad_input("artifact expires (%s) after its task (%s)" % (expires, task.definition["expires"]))
-        if storage == "object":
-            raise ServiceError(501, "NotImplemented", "storageType 'object' needs the object service, which the "
-                               "local deployment does not implement; use storageType 's3'")
         key = (task.task_id, run["runId"], name)
-        existing = db.one("SELECT storage_type FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?", key)
+        existing = _artifact_row(db, task, run["runId"], name)
         if existing is not None and existing["storage_type"] != storage and existing["storage_type"] != "reference":
             raise conflict("Artifact %r already exists with storageType %r" % (name, existing["storage_type"]))
         details = {k: v for k, v in payload.items() if k in ("url", "artifact", "reason", "message")}
+        if storage == "object":
+            if existing is not None and existing["present"]:
+                raise conflict("Object artifact %r is already finished" % name)
+            # retrying createArtifact before finishArtifact keeps the object and its uploadId
+            previous = json.loads(existing["details"]) if existing is not None else {}
+            details["name"] = "t/%s/%d/%s" % (task.task_id, run["runId"], name)
+            details["uploadId"] = previous.get("uploadId") or slugid.nice()
         upload = _token() if storage == "s3" else None
         db.execute(
             "INSERT OR REPLACE INTO artifacts (task_id, run_id, name, storage_type, content_type, expires, details, "
-            "upload_token, download_token, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            key + (storage, payload.get("contentType", "application/octet-stream"), expires, json.dumps(details),
-                   upload, _token() if storage == "s3" else None),
+            "upload_token, download_token, data, present) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            key
+            + (
+                storage,
+                payload.get("contentType", "application/octet-stream"),
+                expires,
+                json.dumps(details),
+                upload,
+                _token() if storage == "s3" else None,
+                int(storage != "object"),
+            ),
         )
     if storage == "s3":
-        return Reply({"storageType": "s3", "putUrl": "%s/__artifacts/upload/%s" % (call.base_url, upload),
-                      "expires": expires, "contentType": payload["contentType"]})
+        return Reply(
+            {
+                "storageType": "s3",
+                "putUrl": "%s/__artifacts/upload/%s" % (call.base_url, upload),
+                "expires": expires,
+                "contentType": payload["contentType"],
+            }
+        )
+    if storage == "object":
+        project_id = task.definition["projectId"]
+        scope = "object:upload:%s:%s" % (project_id, details["name"])
+        return Reply(
+            {
+                "storageType": "object",
+                "name": details["name"],
+                "projectId": project_id,
+                "uploadId": details["uploadId"],
+                "expires": expires,
+                "credentials": _object_credentials(call, scope, objects.UPLOAD_SECONDS),
+            }
+        )
     return Reply({"storageType": storage})
 
 
-def _artifact_row(db: Any, task: Task, run_id: int, name: str) -> Any:
-    return db.one("SELECT * FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?",
-                  (task.task_id, run_id, name))
+def finish_artifact(call: Call) -> Reply:
+    name = call.params["name"]
+    with call.store.transaction() as db:
+        task = _load(db, call, call.params["taskId"])
+        run = _run(task, call.params["runId"])
+        row = _artifact_row(db, task, run["runId"], name)
+        if row is None:
+            raise not_found("Artifact %r not found for run %d of task %s" % (name, run["runId"], task.task_id))
+        if row["storage_type"] != "object":
+            raise bad_input(
+                "Artifact %r has storageType %r: only object artifacts are finished (the others are complete "
+                "once created)" % (name, row["storage_type"])
+            )
+        details = json.loads(row["details"])
+        if details["uploadId"] != call.payload["uploadId"]:
+            raise bad_input("uploadId does not match the one createArtifact gave for artifact %r" % name)
+        if row["present"]:
+            return Reply({})
+        if run["state"] != "running":
+            raise conflict(
+                "Artifacts can only be finished while the run is running; run %s of task %s is %s"
+                % (run["runId"], task.task_id, run["state"])
+            )
+        stored = objects.finished_object(db, details["name"], call.now_text)
+        if stored is None or stored["upload_id"] != details["uploadId"]:
+            raise conflict(
+                "Object %r of artifact %r is not uploaded: upload it with the object service (createUpload, "
+                "then finishUpload) before finishArtifact" % (details["name"], name)
+            )
+        db.execute(
+            "UPDATE artifacts SET present = 1 WHERE task_id = ? AND run_id = ? AND name = ?",
+            (task.task_id, run["runId"], name),
+        )
+    return Reply({})
+
+
+def _artifact_row(db: Any, task: Task, run_id: int, name: str, present: bool = False) -> Any:
+    """The artifact's row (only once it is present, with ``present``: object artifacts before finishArtifact
+    are not)."""
+    return db.one(
+        "SELECT * FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?%s" % (" AND present" if present else ""),
+        (task.task_id, run_id, name),
+    )
 
 
 def _chosen_run(call: Call, task: Task, latest: bool) -> int:
@@ -536,59 +691,86 @@ def _resolve_artifact(call: Call, latest: bool) -> Tuple[Task, Any]:
         task = _load(db, call, call.params["taskId"])
         run_id = _chosen_run(call, task, latest)
         names = [name]
-        row = _artifact_row(db, task, run_id, name)
+        row = _artifact_row(db, task, run_id, name, present=True)
         while row is not None and row["storage_type"] == "link":
             target = json.loads(row["details"])["artifact"]
             if target in names or len(names) > 10:
                 raise ServiceError(400, "InputError", "artifact links form a loop: %s" % " -> ".join(names))
             names.append(target)
-            row = _artifact_row(db, task, run_id, target)
+            row = _artifact_row(db, task, run_id, target, present=True)
     call.authorize(names=names)
     if row is None:
         raise not_found("Artifact %r not found for run %d of task %s" % (names[-1], run_id, task.task_id))
     return task, row
 
 
-def _artifact_answer(call: Call, row: Any, redirect: bool) -> Reply:
+def _artifact_redirect(call: Call, row: Any) -> Reply:
+    """getArtifact's answer: 303 to where the bytes are (424 for error artifacts)."""
     storage = row["storage_type"]
     details = json.loads(row["details"])
     headers = {"x-taskcluster-artifact-storage-type": storage}
     if storage == "error":
-        raise ServiceError(424, "ArtifactError", details.get("message", ""), headers=headers,
-                           extra={"reason": details.get("reason")})
+        raise ServiceError(
+            424, "ArtifactError", details.get("message", ""), headers=headers, extra={"reason": details.get("reason")}
+        )
     if storage == "s3":
         url = download_url(call, row["download_token"], row["name"])
+    elif storage == "object":
+        # the object service's download endpoint, signed by the deployment (upstream: by the queue)
+        url = call.deployment.sign_url(
+            "%s/api/object/v1/download/%s" % (call.base_url, quote(details["name"], safe="")), OBJECT_URL_SECONDS
+        )
     else:
         url = details["url"]
-    if redirect:
-        headers["Location"] = url
-        return Reply({"storageType": storage, "url": url}, status=303, headers=headers)
-    return Reply({"storageType": storage, "url": url}, headers=headers)
+    headers["Location"] = url
+    return Reply({"storageType": storage, "url": url}, status=303, headers=headers)
+
+
+def _artifact_content(call: Call, row: Any) -> Reply:
+    """The artifact-content answer: how to get the content (an URL, or object credentials), or the error."""
+    storage = row["storage_type"]
+    details = json.loads(row["details"])
+    headers = {"x-taskcluster-artifact-storage-type": storage}
+    if storage == "error":
+        body = {"storageType": "error", "reason": details["reason"], "message": details["message"]}
+    elif storage == "object":
+        scope = "object:download:%s" % details["name"]
+        credentials = _object_credentials(call, scope, OBJECT_CREDENTIALS_SECONDS)
+        body = {"storageType": "object", "name": details["name"], "credentials": credentials}
+    elif storage == "s3":
+        body = {"storageType": "s3", "url": download_url(call, row["download_token"], row["name"])}
+    else:
+        body = {"storageType": storage, "url": details["url"]}
+    return Reply(body, headers=headers)
 
 
 def get_artifact(call: Call) -> Reply:
     _task, row = _resolve_artifact(call, latest=False)
-    return _artifact_answer(call, row, redirect=True)
+    return _artifact_redirect(call, row)
 
 
 def get_latest_artifact(call: Call) -> Reply:
     _task, row = _resolve_artifact(call, latest=True)
-    return _artifact_answer(call, row, redirect=True)
+    return _artifact_redirect(call, row)
 
 
 def artifact_content(call: Call) -> Reply:
     _task, row = _resolve_artifact(call, latest=False)
-    return _artifact_answer(call, row, redirect=False)
+    return _artifact_content(call, row)
 
 
 def latest_artifact_content(call: Call) -> Reply:
     _task, row = _resolve_artifact(call, latest=True)
-    return _artifact_answer(call, row, redirect=False)
+    return _artifact_content(call, row)
 
 
 def _artifact_json(row: Any) -> Dict[str, Any]:
-    return {"storageType": row["storage_type"], "name": row["name"], "expires": row["expires"],
-            "contentType": row["content_type"]}
+    return {
+        "storageType": row["storage_type"],
+        "name": row["name"],
+        "expires": row["expires"],
+        "contentType": row["content_type"],
+    }
 
 
 def _list_artifacts(call: Call, latest: bool) -> Reply:
@@ -597,9 +779,11 @@ def _list_artifacts(call: Call, latest: bool) -> Reply:
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run_id = _chosen_run(call, task, latest)
-        rows = db.all("SELECT task_id, run_id, name, storage_type, content_type, expires FROM artifacts "
-                      "WHERE task_id = ? AND run_id = ? AND name > ? ORDER BY name LIMIT ?",
-                      (task.task_id, run_id, after[0] if after else "", limit + 1))
+        rows = db.all(
+            "SELECT task_id, run_id, name, storage_type, content_type, expires FROM artifacts "
+            "WHERE task_id = ? AND run_id = ? AND name > ? AND present ORDER BY name LIMIT ?",
+            (task.task_id, run_id, after[0] if after else "", limit + 1),
+        )
     rows, token = page(rows, limit, lambda r: [r["name"]])
     body: Dict[str, Any] = {"artifacts": [_artifact_json(r) for r in rows]}
     if token:
@@ -619,7 +803,7 @@ def _artifact_info(call: Call, latest: bool) -> Reply:
     with call.store.transaction() as db:
         task = _load(db, call, call.params["taskId"])
         run_id = _chosen_run(call, task, latest)
-        row = _artifact_row(db, task, run_id, call.params["name"])
+        row = _artifact_row(db, task, run_id, call.params["name"], present=True)
     if row is None:
         raise not_found("Artifact %r not found for run %d of task %s" % (call.params["name"], run_id, task.task_id))
     return Reply(_artifact_json(row))
@@ -650,6 +834,7 @@ HANDLERS = {
     "reportFailed": report_failed,
     "reportException": report_exception,
     "createArtifact": create_artifact,
+    "finishArtifact": finish_artifact,
     "getArtifact": get_artifact,
     "getLatestArtifact": get_latest_artifact,
     "artifact": artifact_content,

@@ -12,8 +12,10 @@ __all__ = ["HANDLERS"]
 def set_secret(call: Call) -> Reply:
     expires = format_date(call.date(call.payload["expires"], "expires"))
     with call.store.transaction() as db:
-        db.execute("INSERT OR REPLACE INTO secrets (name, secret, expires) VALUES (?, ?, ?)",
-                   (call.params["name"], json.dumps(call.payload["secret"]), expires))
+        db.execute(
+            "INSERT OR REPLACE INTO secrets (name, secret, expires) VALUES (?, ?, ?)",
+            (call.params["name"], json.dumps(call.payload["secret"]), expires),
+        )
     return Reply({})
 
 
@@ -38,8 +40,10 @@ def list_secrets(call: Call) -> Reply:
     after = call.continuation(str)
     limit = call.limit()
     with call.store.transaction() as db:
-        rows = db.all("SELECT name FROM secrets WHERE name > ? AND expires > ? ORDER BY name LIMIT ?",
-                      (after[0] if after else "", call.now_text, limit + 1))
+        rows = db.all(
+            "SELECT name FROM secrets WHERE name > ? AND expires > ? ORDER BY name LIMIT ?",
+            (after[0] if after else "", call.now_text, limit + 1),
+        )
     rows, token = page(rows, limit, lambda r: [r["name"]])
     body: Dict[str, Any] = {"secrets": [r["name"] for r in rows]}
     if token:

@@ -272,10 +272,12 @@ def _attempts(
     max_retries: int,
     rand: Callable[[], float],
     renew: Optional[Callable[[Any], Flow]] = None,
+    stale: Optional[Callable[[], bool]] = None,
 ) -> Generator[Action, Any, Transferred]:
     """Send `action` until it succeeds, retrying 5xx answers and transport errors with backoff; a 4xx, or the
     last failure once `max_retries` retries are spent, raises an exception naming `what`. Before each retry,
-    `renew(action)` (a flow) may replace the action, e.g. with a fresh URL."""
+    `renew(action)` (a flow) may replace the action, e.g. with a fresh URL; a 4xx is retried too while `stale()`
+    says the URL has expired, since renewing it can cure that."""
     verb = "upload to" if isinstance(action, Put) else "download from"
     attempt = 0
     while True:
@@ -288,6 +290,8 @@ def _attempts(
         if isinstance(outcome.error, TaskclusterFailure):
             raise outcome.error
         retryable = outcome.error is not None or is_retryable_status(outcome.status)
+        if not retryable and stale is not None and 400 <= outcome.status < 500:
+            retryable = stale()
         if not retryable or attempt > max_retries:
             raise _transfer_error(what, verb, outcome, attempt)
         yield Sleep(backoff_delay(attempt, rand()))
@@ -405,14 +409,17 @@ def download_flow(
         )
     current = {"answer": answer}
 
-    def renew(action: Any) -> Flow:
+    def stale() -> bool:
         latest = current["answer"]
-        if latest.get("method") == "getUrl" and _expired(latest.get("expires"), clock):
+        return latest.get("method") == "getUrl" and _expired(latest.get("expires"), clock)
+
+    def renew(action: Any) -> Flow:
+        if stale():
             latest = current["answer"] = yield ServiceCall(objectService, "startDownload", name, _ACCEPT)
             return Fetch(latest["url"])
         return action
 
-    outcome = yield from _attempts(what, Fetch(answer["url"]), maxRetries, rand, renew)
+    outcome = yield from _attempts(what, Fetch(answer["url"]), maxRetries, rand, renew, stale)
     answer = current["answer"]
     method = answer.get("method")
     expected = answer.get("hashes") if method == "getUrl" else None

@@ -219,6 +219,20 @@ def test_an_expired_get_url_is_renewed_before_a_retry(server, transfer):
     assert len(starts) == 2
 
 
+def test_a_refused_get_url_past_its_expiry_is_renewed_and_retried(server, transfer):
+    server.add(get_url_reply(server, DATA, expires=PAST), Reply(403), get_url_reply(server, DATA), data_reply(DATA))
+    buf, _ = transfer("download", "downloadToBuf", name="some/object", maxRetries=1)
+    assert bytes(buf) == DATA
+    assert [r.method for r in server.requests] == ["PUT", "GET", "PUT", "GET"]
+
+
+def test_a_refused_get_url_still_valid_is_not_retried(server, transfer):
+    server.add(get_url_reply(server, DATA), Reply(403))
+    with pytest.raises(TaskclusterRestFailure) as info:
+        transfer("download", "downloadToBuf", name="some/object", maxRetries=3)
+    assert info.value.status_code == 403 and len(server.requests) == 2
+
+
 def test_simple_download_is_verified_against_the_object_metadata(server, transfer):
     server.add(
         Reply(json_body={"method": "simple", "url": server.root_url + "/data"}),

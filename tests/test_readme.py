@@ -33,6 +33,31 @@ def test_local_deployment_example_runs():
     assert namespace["limited"]["clientId"] == "my/client" and namespace["limited"]["accessToken"]
 
 
+def test_object_example_runs():
+    namespace = {}
+    exec(block_containing("taskcluster.upload.uploadFromBuf("), namespace)
+    assert bytes(namespace["data"]) == b"hello" and namespace["content_type"] == "text/plain"
+
+
+def test_helper_example_runs_against_a_deployment(taskcluster_deployment, monkeypatch):
+    import taskcluster
+
+    for name in ("TASKCLUSTER_ROOT_URL", "TASKCLUSTER_CERTIFICATE", "TASK_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TASKCLUSTER_CLIENT_ID", taskcluster_deployment.credentials["clientId"])
+    monkeypatch.setenv("TASKCLUSTER_ACCESS_TOKEN", taskcluster_deployment.credentials["accessToken"])
+    expires = taskcluster.fromNowJSON("1 hour")
+    secret = {"app": {"token": "t0k"}, "other": {"x": 1}}
+    taskcluster.Secrets(taskcluster_deployment.options()).set("project/my-app", {"secret": secret, "expires": expires})
+    block = block_containing("TaskclusterConfig(").replace("https://tc.example.com", taskcluster_deployment.rootUrl)
+    namespace = {}
+    exec(block, namespace)
+    assert namespace["secrets"] == {"token": "t0k"}
+    pools = namespace["pools"]
+    assert type(pools).__name__ == "WorkerManager"
+    assert pools.buildUrl("ping") == taskcluster_deployment.rootUrl + "/api/worker-manager/v1/ping"
+
+
 def test_calling_conventions_block_runs_against_a_deployment(taskcluster_deployment):
     import taskcluster
 

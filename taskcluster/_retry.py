@@ -12,6 +12,7 @@ __all__ = [
     "RANDOMIZATION_FACTOR",
     "MAX_DELAY",
     "MAX_RETRY_AFTER",
+    "Reported",
     "RetryPlan",
     "backoff_delay",
     "is_retryable_status",
@@ -114,6 +115,24 @@ class RetryPlan:
         self.retries += 1
         log.warning("Retrying because of: %s", failure)
         return self.delay(self.retries)
+
+    def after_status(self, status: int) -> Optional[float]:
+        """The wait before retrying an answer with `status` (a 5xx, while retries remain), or None to return it."""
+        if 500 <= status < 600 and not self.exhausted:
+            return self.next_delay("%d status" % status)
+        return None
+
+
+class Reported:
+    """The `retryFor` callback handed to a `retry` try function: it keeps the exception reported, if any."""
+
+    __slots__ = ("exception",)
+
+    def __init__(self) -> None:
+        self.exception: Optional[BaseException] = None
+
+    def __call__(self, exception: BaseException) -> None:
+        self.exception = exception
 
 
 def quadratic_delay(retry: int) -> float:

@@ -7,12 +7,14 @@ and the errors raised, so `taskcluster.upload`/`download` (requests) and `taskcl
 """
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import io
 import time
-from typing import Any, Callable, Dict, Generator, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Generator, Iterator, Mapping, Optional, Union
 
+from ._flow import Sleep
 from ._retry import backoff_delay, is_retryable_status
 from .exceptions import (
     ObjectHashVerificationError,
@@ -42,6 +44,7 @@ __all__ = [
     "truncate",
     "upload_flow",
     "verifyHashes",
+    "writing_to",
 ]
 
 #: Objects smaller than this are proposed for upload inline in the createUpload request.
@@ -146,6 +149,18 @@ def check_binary_file(file: Any, mode: str, what: str) -> None:
         )
 
 
+@contextlib.contextmanager
+def writing_to(file: Any, what: str) -> Iterator[None]:
+    """Check that `file` can take a download, and empty it again if the download fails, so nothing partial is
+    left looking complete."""
+    check_binary_file(file, "w", what)
+    try:
+        yield
+    except BaseException:
+        truncate(file)
+        raise
+
+
 def truncate(file: Any) -> None:
     """Empty a file a failed download wrote to, so nothing partial is left looking complete."""
     try:
@@ -227,15 +242,6 @@ class Fetch:
 
     def __init__(self, url: str) -> None:
         self.url = url
-
-
-class Sleep:
-    """Action: wait `seconds` before the next attempt."""
-
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
 
 
 class Transferred:

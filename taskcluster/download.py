@@ -9,10 +9,10 @@ loop: they work in any thread.
 
 import io
 import random
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 from . import _transfer_sync
-from ._transfer import artifact_flow, check_binary_file, download_flow, truncate
+from ._transfer import artifact_flow, download_flow, writing_to
 from .aio import download as aio_download  # noqa: F401  (names of the historical module)
 from .aio.asyncutils import ensureCoro as ensureCoro
 from .aio.asyncutils import runAsync as runAsync
@@ -38,25 +38,18 @@ def download(*, name: str, maxRetries: int = 5, objectService: Any, writerFactor
 
 def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -> Tuple[memoryview, str]:
     """Download the object `name` into memory; returns `(data, contentType)`."""
-    buffers = []
-
-    def writerFactory() -> io.BytesIO:
-        buffers.append(io.BytesIO())
-        return buffers[-1]
-
-    content_type = download(name=name, maxRetries=maxRetries, objectService=objectService, writerFactory=writerFactory)
+    buffers: List[io.BytesIO] = []
+    content_type = download(
+        name=name, maxRetries=maxRetries, objectService=objectService, writerFactory=_buffers(buffers)
+    )
     return buffers[-1].getbuffer(), content_type
 
 
 def downloadToFile(file: Any, *, name: str, maxRetries: int = 5, objectService: Any) -> str:
     """Download the object `name` into `file` (binary, writable, seekable and truncatable: each attempt rewrites
     it from the start, and a failed download leaves it empty); returns the content type."""
-    check_binary_file(file, "w", "object %r" % (name,))
-    try:
+    with writing_to(file, "object %r" % (name,)):
         return download(name=name, maxRetries=maxRetries, objectService=objectService, writerFactory=_rewind(file))
-    except BaseException:
-        truncate(file)
-        raise
 
 
 def downloadArtifact(
@@ -81,15 +74,10 @@ def downloadArtifactToBuf(
     *, taskId: str, name: str, runId: Optional[Union[int, str]] = None, maxRetries: int = 5, queueService: Any
 ) -> Tuple[memoryview, str]:
     """Download an artifact into memory; returns `(data, contentType)`."""
-    buffers = []
-
-    def writerFactory() -> io.BytesIO:
-        buffers.append(io.BytesIO())
-        return buffers[-1]
-
+    buffers: List[io.BytesIO] = []
     content_type = downloadArtifact(
         taskId=taskId, name=name, runId=runId, maxRetries=maxRetries, queueService=queueService,
-        writerFactory=writerFactory,
+        writerFactory=_buffers(buffers),
     )  # fmt: skip
     return buffers[-1].getbuffer(), content_type
 
@@ -104,15 +92,21 @@ def downloadArtifactToFile(
     queueService: Any,
 ) -> str:
     """Download an artifact into `file` (as `downloadToFile`); returns the content type."""
-    check_binary_file(file, "w", "artifact %r of task %s" % (name, taskId))
-    try:
+    with writing_to(file, "artifact %r of task %s" % (name, taskId)):
         return downloadArtifact(
             taskId=taskId, name=name, runId=runId, maxRetries=maxRetries, queueService=queueService,
             writerFactory=_rewind(file),
         )  # fmt: skip
-    except BaseException:
-        truncate(file)
-        raise
+
+
+def _buffers(buffers: List[io.BytesIO]) -> Callable[[], io.BytesIO]:
+    """A writer factory making a new in-memory buffer per attempt (the last one holds the data)."""
+
+    def writerFactory() -> io.BytesIO:
+        buffers.append(io.BytesIO())
+        return buffers[-1]
+
+    return writerFactory
 
 
 def _rewind(file: Any) -> Callable[[], Any]:

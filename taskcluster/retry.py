@@ -1,10 +1,10 @@
 """`retry(maxRetries, tryFn)`: the historical helper that re-runs a function while it reports a retriable error."""
 
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from . import utils as utils  # a module attribute of the historical `taskcluster.retry`
-from ._retry import RetryPlan
+from ._retry import Reported, RetryPlan
 from .utils import calculateSleepTime
 
 __all__ = ["retry"]
@@ -19,13 +19,8 @@ def retry(maxRetries: int, tryFn: Callable[[Callable[[BaseException], None]], An
     """
     plan = RetryPlan(maxRetries, calculateSleepTime)
     while True:
-        reported: Optional[BaseException] = None
-
-        def retryFor(exc: BaseException) -> None:
-            nonlocal reported
-            reported = exc
-
+        retryFor = Reported()
         result = tryFn(retryFor)
-        if reported is None:
+        if retryFor.exception is None:
             return result
-        time.sleep(plan.next_delay(reported))
+        time.sleep(plan.next_delay(retryFor.exception))

@@ -330,10 +330,10 @@ def makeHttpRequest(
         except requests.RequestException as exc:
             time.sleep(plan.next_delay(exc))
             continue
-        if 500 <= response.status_code < 600 and not plan.exhausted:
-            time.sleep(plan.next_delay("%d status" % response.status_code))
-            continue
-        return response
+        delay = plan.after_status(response.status_code)
+        if delay is None:
+            return response
+        time.sleep(delay)
 
 
 def putFile(filename: str, url: str, contentType: str) -> Any:

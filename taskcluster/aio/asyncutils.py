@@ -81,10 +81,10 @@ async def makeHttpRequest(
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             await asyncio.sleep(plan.next_delay(exc))
             continue
-        if 500 <= response.status < 600 and not plan.exhausted:
-            await asyncio.sleep(plan.next_delay("%d status" % response.status))
-            continue
-        return response
+        delay = plan.after_status(response.status)
+        if delay is None:
+            return response
+        await asyncio.sleep(delay)
 
 
 async def putFile(filename: str, url: str, contentType: str, session: Any = None) -> Any:

@@ -8,7 +8,7 @@ executor).
 import random
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 
-from .._transfer import ACCEPTABLE_HASHES, Hasher, artifact_flow, check_binary_file, download_flow, truncate
+from .._transfer import ACCEPTABLE_HASHES, Hasher, artifact_flow, download_flow, writing_to
 from .._transfer import verifyHashes as _verify
 from ..exceptions import ObjectHashVerificationError as ObjectHashVerificationError
 from ..exceptions import TaskclusterArtifactError as TaskclusterArtifactError
@@ -53,14 +53,10 @@ async def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -
 async def downloadToFile(file: Any, *, name: str, maxRetries: int = 5, objectService: Any) -> str:
     """Download the object `name` into `file` (binary, writable, seekable, truncatable; rewritten from the start
     on each attempt and left empty by a failed download); returns the content type."""
-    check_binary_file(file, "w", "object %r" % (name,))
-    try:
+    with writing_to(file, "object %r" % (name,)):
         return await download(
             name=name, maxRetries=maxRetries, objectService=objectService, writerFactory=_rewind(file)
         )
-    except BaseException:
-        truncate(file)
-        raise
 
 
 async def downloadArtifact(
@@ -101,15 +97,11 @@ async def downloadArtifactToFile(
     queueService: Any,
 ) -> str:
     """Download an artifact into `file` (as `downloadToFile`); returns the content type."""
-    check_binary_file(file, "w", "artifact %r of task %s" % (name, taskId))
-    try:
+    with writing_to(file, "artifact %r of task %s" % (name, taskId)):
         return await downloadArtifact(
             taskId=taskId, name=name, runId=runId, maxRetries=maxRetries, queueService=queueService,
             writerFactory=_rewind(file),
         )  # fmt: skip
-    except BaseException:
-        truncate(file)
-        raise
 
 
 def verifyHashes(observed: Dict[str, str], expected: Dict[str, str]) -> None:

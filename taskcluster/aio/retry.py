@@ -1,10 +1,10 @@
 """`retry(maxRetries, tryFn)` for coroutines: as `taskcluster.retry.retry`, with an async `tryFn`."""
 
 import asyncio
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable
 
 from .. import utils as utils  # a module attribute of the historical `taskcluster.aio.retry`
-from .._retry import RetryPlan
+from .._retry import Reported, RetryPlan
 from ..utils import calculateSleepTime
 
 __all__ = ["retry"]
@@ -18,13 +18,8 @@ async def retry(maxRetries: int, tryFn: Callable[[Callable[[BaseException], None
     """
     plan = RetryPlan(maxRetries, calculateSleepTime)
     while True:
-        reported: Optional[BaseException] = None
-
-        def retryFor(exc: BaseException) -> None:
-            nonlocal reported
-            reported = exc
-
+        retryFor = Reported()
         result = await tryFn(retryFor)
-        if reported is None:
+        if retryFor.exception is None:
             return result
-        await asyncio.sleep(plan.next_delay(reported))
+        await asyncio.sleep(plan.next_delay(retryFor.exception))

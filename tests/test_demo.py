@@ -14,6 +14,8 @@ def test_demo_runs_to_completion():
         "Auth.ping() -> ok",
         "40 tasks in group",
         "states: {'completed': 40}",
+        "object artifact: 16384 bytes of application/octet-stream, sha256 verified",
+        "s3 artifact through taskcluster.aio.download: b'hello from the demo worker\\n' (text/plain)",
         "index.findTask('demo.latest') -> taskId",
         "-> HTTP 200 after 1 redirect(s): 'hello from the demo worker\\n'",
         "routing key pattern primary.*.*.*.*.*.*.*.",

@@ -12,6 +12,9 @@ from typing import Any, Callable, Dict, List
 
 import taskcluster
 import taskcluster.aio
+import taskcluster.aio.download
+import taskcluster.download
+import taskcluster.upload
 from taskcluster.testing import LocalDeployment
 
 PROVISIONER, WORKER_TYPE = "demo-provisioner", "demo-worker"
@@ -93,6 +96,27 @@ async def create_group(options: Dict[str, Any], group_id: str, count: int, repor
 
         await asyncio.gather(*(create(n, task_id) for n, task_id in enumerate(task_ids)))
     return task_ids
+
+
+def upload_object_artifact(queue: Any, task_id: str, run_id: int, root_url: str) -> None:
+    """What a worker does for an artifact of storage type object: create it, upload the data to the object service
+    with the credentials the queue hands out (taskcluster.upload), then finish it."""
+    name = "public/demo/object.bin"
+    expires = taskcluster.fromNowJSON("1 day")
+    created = queue.createArtifact(
+        task_id, run_id, name, {"storageType": "object", "contentType": "application/octet-stream", "expires": expires}
+    )
+    with taskcluster.Object({"rootUrl": root_url, "credentials": created["credentials"]}) as objects:
+        taskcluster.upload.uploadFromBuf(
+            projectId=created["projectId"],
+            name=created["name"],
+            contentType="application/octet-stream",
+            expires=expires,
+            uploadId=created["uploadId"],
+            data=bytes(range(256)) * 64,
+            objectService=objects,
+        )
+    queue.finishArtifact(task_id, run_id, name, {"uploadId": created["uploadId"]})
 
 
 def run(count: int) -> None:
@@ -187,10 +211,27 @@ def run(count: int) -> None:
                         headers={"Content-Type": "text/plain"},
                         timeout=10,
                     ).raise_for_status()
+                    upload_object_artifact(as_task, task_id, run_id, tc.rootUrl)
                 as_task.reportCompleted(task_id, run_id)
                 completed += 1
             tour.progress("claim + complete", completed, count)
         tour.say("claimed with the task's own temporary credentials; artifact uploaded for %s" % artifact_task)
+
+        tour.step("Download the artifacts with taskcluster.download (any storage type; object data hash-checked)")
+        reader = taskcluster.Queue(root)
+        data, content_type = taskcluster.download.downloadArtifactToBuf(
+            taskId=artifact_task, name="public/demo/object.bin", queueService=reader
+        )
+        tour.say("object artifact: %d bytes of %s, sha256 verified" % (len(data), content_type))
+
+        async def fetch_s3_artifact() -> Any:
+            async with taskcluster.aio.Queue(root) as async_reader:
+                return await taskcluster.aio.download.downloadArtifactToBuf(
+                    taskId=artifact_task, name="private/demo/report.txt", queueService=async_reader
+                )
+
+        data, content_type = asyncio.run(fetch_s3_artifact())
+        tour.say("s3 artifact through taskcluster.aio.download: %r (%s)" % (bytes(data), content_type))
 
         tour.step("List the group with the page iterator (one page in memory at a time)")
         states: Dict[str, int] = {}

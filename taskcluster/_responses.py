@@ -18,6 +18,7 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    406: "Not Acceptable",
     409: "Conflict",
     410: "Gone",
     413: "Payload Too Large",

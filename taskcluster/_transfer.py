@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import hashlib
 import io
+import re
 import time
 from typing import Any, Callable, Dict, Generator, Iterator, Mapping, Optional, Union
 
@@ -308,9 +309,12 @@ def _transfer_error(what: str, verb: str, outcome: Transferred, attempts: int) -
     if outcome.error is not None:
         from ._flow import describe_transport_error
 
+        description = describe_transport_error(outcome.error)
+        safe = redact(description)
         return TaskclusterConnectionError(
-            "%s: %s storage failed %s: %s" % (what, verb, tries, describe_transport_error(outcome.error)),
-            superExc=outcome.error,
+            "%s: %s storage failed %s: %s" % (what, verb, tries, safe),
+            # the transport's exception keeps the URL, whose query may hold a signature
+            superExc=outcome.error if safe == description else None,
         )
     detail = (": " + outcome.detail) if outcome.detail else ""
     return TaskclusterRestFailure(
@@ -488,7 +492,18 @@ def content_type_of(headers: Mapping[str, str]) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
+# Storage URLs are often signed in their query (S3's X-Amz-Signature, a bewit), and storage errors may echo the
+# signature (S3's <SignatureProvided>): neither may reach an exception message.
+_QUERY_VALUE = re.compile(r"([?&][^=&\s'\"]+=)[^&\s'\")]+")
+_SIGNATURE_ELEMENT = re.compile(r"(<(\w*Signature\w*)>)[^<]*(</\2>)")
+
+
+def redact(text: str) -> str:
+    """`text` with the values of URL query parameters and signature elements replaced by `<redacted>`."""
+    return _SIGNATURE_ELEMENT.sub(r"\1<redacted>\3", _QUERY_VALUE.sub(r"\1<redacted>", text))
+
+
 def error_detail(body: bytes) -> str:
-    """A short, printable excerpt of an error body from storage."""
+    """A short, printable excerpt of an error body from storage, without signatures."""
     text = body[:300].decode("utf-8", "replace")
-    return " ".join(text.split())
+    return redact(" ".join(text.split()))

@@ -146,6 +146,24 @@ def test_put_url_connection_failures_become_a_connection_error(server, transfer)
     assert len(requests_to(server, "POST", "/api/object/v1/finish-upload")) == 0
 
 
+def test_signatures_of_storage_urls_and_errors_stay_out_of_exceptions(server, transfer):
+    import pickle
+
+    signed = {"url": server.root_url + "/put?X-Amz-Signature=SECRETSIG&X-Amz-Expires=60", "headers": {}}
+    storage_error = b"<Error><Code>SignatureDoesNotMatch</Code><SignatureProvided>SECRETSIG</SignatureProvided></Error>"
+    server.add(create_upload_reply(server, {"putUrl": signed}), Reply(403, body=storage_error))
+    with pytest.raises(TaskclusterRestFailure) as refused:
+        transfer("upload", "uploadFromBuf", data=DATA, **UPLOAD)
+    assert "SignatureDoesNotMatch" in str(refused.value)
+    unreachable = {"url": "http://127.0.0.1:1/put?X-Amz-Signature=SECRETSIG", "headers": {}}  # requests names it
+    server.add(create_upload_reply(server, {"putUrl": unreachable}))
+    with pytest.raises(TaskclusterConnectionError) as dropped:
+        transfer("upload", "uploadFromBuf", data=DATA, **UPLOAD)
+    for failure in (refused.value, dropped.value):
+        assert "SECRETSIG" not in str(failure) and "SECRETSIG" not in repr(failure)
+        assert b"SECRETSIG" not in pickle.dumps(failure)
+
+
 def test_no_acceptable_upload_method(server, transfer):
     server.add(create_upload_reply(server, {}))
     with pytest.raises(TaskclusterFailure) as info:

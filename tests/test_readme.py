@@ -1,11 +1,23 @@
-"""The README's code: every Python block parses, and the blocks that need nothing but a deployment run."""
+"""The README's code runs as written: every ```python block, in order, against a local deployment whose root
+client has the README's placeholder credentials, with only the root URL adapted; each `print(...)  # expected`
+line prints what its comment says (the conventions of tests/test_docs.py)."""
 
 import ast
+import contextlib
+import io
 import re
 from pathlib import Path
 
+import pytest
+from test_docs import expected_outputs
+
+import taskcluster
+from taskcluster.testing import LocalDeployment
+
 README = (Path(__file__).parent.parent / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+FRAGMENTS = re.findall(r"```py\n(.*?)```", README, re.S)
+CLIENT_ID, ACCESS_TOKEN = "my/client", "my-access-token"
 
 
 def block_containing(text):
@@ -13,10 +25,12 @@ def block_containing(text):
     return block
 
 
-def test_every_python_block_parses():
-    assert len(BLOCKS) >= 8
-    for block in BLOCKS:
+def test_every_block_parses_and_the_readme_starts_with_the_install_line():
+    assert len(BLOCKS) >= 10
+    for block in BLOCKS + FRAGMENTS:
         ast.parse(block)
+    first = re.search(r"```(\w+)\n(.*?)```", README, re.S)
+    assert first.group(1) == "sh" and first.group(2).strip() == "pip install taskcluster"
 
 
 def test_routing_key_example_prints_what_it_says():
@@ -27,54 +41,36 @@ def test_routing_key_example_prints_what_it_says():
     assert namespace["events"].taskCompleted(taskGroupId="G") == documented
 
 
-def test_local_deployment_example_runs():
-    namespace = {}
-    exec(block_containing("with LocalDeployment() as tc:"), namespace)
-    assert namespace["limited"]["clientId"] == "my/client" and namespace["limited"]["accessToken"]
+@pytest.fixture
+def placeholder_deployment(monkeypatch, tmp_path):
+    """A deployment whose root client is the README's placeholder one, named by the TASKCLUSTER_* variables."""
+    with LocalDeployment(root_client_id=CLIENT_ID, root_access_token=ACCESS_TOKEN) as tc:
+        monkeypatch.setenv("TASKCLUSTER_ROOT_URL", tc.rootUrl)
+        monkeypatch.setenv("TASKCLUSTER_CLIENT_ID", CLIENT_ID)
+        monkeypatch.setenv("TASKCLUSTER_ACCESS_TOKEN", ACCESS_TOKEN)
+        for name in ("TASKCLUSTER_CERTIFICATE", "TASK_ID", "TASKCLUSTER_PROXY_URL"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.chdir(tmp_path)
+        yield tc
 
 
-def test_object_example_runs():
-    namespace = {}
-    exec(block_containing("taskcluster.upload.uploadFromBuf("), namespace)
-    assert bytes(namespace["data"]) == b"hello" and namespace["content_type"] == "text/plain"
-
-
-def test_helper_example_runs_against_a_deployment(taskcluster_deployment, monkeypatch):
-    import taskcluster
-
-    for name in ("TASKCLUSTER_ROOT_URL", "TASKCLUSTER_CERTIFICATE", "TASK_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TASKCLUSTER_CLIENT_ID", taskcluster_deployment.credentials["clientId"])
-    monkeypatch.setenv("TASKCLUSTER_ACCESS_TOKEN", taskcluster_deployment.credentials["accessToken"])
-    expires = taskcluster.fromNowJSON("1 hour")
-    secret = {"app": {"token": "t0k"}, "other": {"x": 1}}
-    taskcluster.Secrets(taskcluster_deployment.options()).set("project/my-app", {"secret": secret, "expires": expires})
-    block = block_containing("TaskclusterConfig(").replace("https://tc.example.com", taskcluster_deployment.rootUrl)
-    namespace = {}
-    exec(block, namespace)
+def test_every_example_runs_as_written(placeholder_deployment):
+    tc = placeholder_deployment
+    # the state the configuration-helper example reads
+    taskcluster.Secrets(tc.options()).set(
+        "project/my-app", {"secret": {"app": {"token": "t0k"}}, "expires": taskcluster.fromNowJSON("1 hour")}
+    )
+    namespace = {"__name__": "readme_example"}
+    for number, code in enumerate(BLOCKS, 1):
+        code = code.replace("https://tc.example.com", tc.rootUrl)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md (block %d)" % number, "exec"), namespace)
+        printed = out.getvalue().splitlines()
+        expected = expected_outputs(code)
+        assert len(printed) == len(expected), (number, printed)
+        for line, pattern in zip(printed, expected):
+            assert pattern is None or pattern.match(line), (number, line, pattern.pattern)
     assert namespace["secrets"] == {"token": "t0k"}
-    pools = namespace["pools"]
-    assert type(pools).__name__ == "WorkerManager"
-    assert pools.buildUrl("ping") == taskcluster_deployment.rootUrl + "/api/worker-manager/v1/ping"
-
-
-def test_calling_conventions_block_runs_against_a_deployment(taskcluster_deployment):
-    import taskcluster
-
-    queue = taskcluster.Queue(taskcluster_deployment.options())
-    definitions = []
-    for convention in block_containing("queue.createTask(taskId, payload)").strip().splitlines():
-        taskId = taskcluster.slugId()
-        payload = {
-            "taskQueueId": "p/w",
-            "schedulerId": "s",
-            "projectId": "none",
-            "taskGroupId": taskId,
-            "created": taskcluster.fromNowJSON("0 seconds"),
-            "deadline": taskcluster.fromNowJSON("1 hour"),
-            "payload": {},
-            "metadata": {"name": "n", "description": "d", "owner": "o@example.com", "source": "https://example.com"},
-        }
-        eval(convention, {"queue": queue, "taskId": taskId, "payload": payload})
-        definitions.append(queue.task(taskId))
-    assert len(definitions) == 4
+    assert bytes(namespace["data"]) == b"hello" and namespace["limited"]["clientId"] == "my/client"
+    assert type(namespace["pools"]).__name__ == "WorkerManager"

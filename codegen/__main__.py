@@ -2,7 +2,7 @@
 
     python -m codegen [--manifest apis.json] [--out DIR]          generate (write) every file
     python -m codegen --check [--manifest apis.json] [--out DIR]  compare with disk, write nothing
-    python -m codegen refresh --from DIR_OR_URL [--manifest apis.json]
+    python -m codegen refresh --from DIR_OR_URL_OR_BUNDLE [--manifest apis.json]
 
 Exit status: 0 on success, 1 when the manifest is invalid or (``--check``) files are out of
 date, 2 on usage errors.
@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         "--from",
         dest="source",
         required=True,
-        help="a directory holding references/<service>/<version>/{api,exchanges}.json, or a root URL",
+        help="a directory holding references/<service>/<version>/{api,exchanges}.json (and schemas/), a root URL,"
+        " or a JSON bundle file (a list of {filename, content})",
     )
     # SUPPRESS: without it the sub-command's default would override `--manifest X refresh ...`
     ref.add_argument("--manifest", type=Path, default=argparse.SUPPRESS, help="the manifest (default: apis.json)")

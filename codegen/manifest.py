@@ -2,9 +2,12 @@
 
 Validation has two layers: JSON Schema (``meta_schema.json``, our own description of the
 manifest) for shapes and types, then semantic checks for what a schema cannot say
-(routes vs args, pagination, reserved and duplicate names). Every problem becomes a
-`ManifestError` naming the class, the entry and the field, e.g.
-``apis.json: Queue.createTask.route: argument <taskId> is not listed in args``.
+(routes vs args, pagination, reserved and duplicate names, ``$ref``s between the class's
+``schemas`` and the types made from them, see `codegen.schematypes`). Every problem becomes a
+`ManifestError` naming the class, the entry (or the schema) and the field, e.g.
+``apis.json: Queue.createTask.route: argument <taskId> is not listed in args`` or
+``apis.json: Queue.schemas[v1/task.json#/properties/metadata].$ref: 'v1/nope.json#' does not resolve
+(used by createTask.input)``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from . import schemas as js
 from .model import (
     AllOf,
     AnyOf,
@@ -29,13 +33,16 @@ from .model import (
     IfThen,
     LegacyArgs,
     Pagination,
+    Record,
     RoutingKeyEntry,
     Scope,
     ScopeExpression,
     Service,
+    TypeExpr,
     is_identifier,
     route_params,
 )
+from .schematypes import Conversion, Use, convert
 
 __all__ = [
     "CODE_LINE_LIMIT",
@@ -64,6 +71,8 @@ RESERVED_MODULE_NAMES = frozenset(
     {
         "client", "utils", "exceptions", "aio", "testing", "generated", "asyncclient", "asyncutils", "helper", "upload",
         "download", "retry", "reader_writer",
+        # packages of generated code: taskcluster/types/ (the data types), taskcluster/generated/schemas/
+        "types", "schemas",
     }
 )  # fmt: skip
 
@@ -154,10 +163,10 @@ def load(path: Path, source: Optional[str] = None) -> Api:
     """Load, validate and model a manifest file; raise ManifestInvalid listing every error."""
     source = source or path.name
     raw = load_json(path, source)
-    errors = validate(raw, source)
+    errors, conversions = _validate(raw, source)
     if errors:
         raise ManifestInvalid(errors)
-    return build_model(raw, source)
+    return build_model(raw, source, conversions)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -182,7 +191,8 @@ def _entry_label(raw: Any, class_name: str, index: int) -> str:
 def _field_path(parts: Sequence[Any]) -> str:
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        # an index, or a key that is a schema id (v1/task.json#): in brackets
+        text += f"[{part}]" if isinstance(part, int) or "/" in str(part) or "#" in str(part) else f".{part}"
     return text
 
 
@@ -218,7 +228,7 @@ def _explain(error: ValidationError) -> List[Tuple[List[Any], str]]:
         if match:
             return [(path + [match.group(1)], "is required")]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         return [(path + [extra], "unexpected field") for extra in sorted(set(error.instance) - allowed)]
     if error.context:
         # group the failures by alternative; ignore alternatives of another JSON type
@@ -235,11 +245,17 @@ def _explain(error: ValidationError) -> List[Tuple[List[Any], str]]:
 
 def _convert(raw: Any, source: str, error: ValidationError, touched: Set[Tuple[str, Any]]) -> Iterator[ManifestError]:
     path = list(error.absolute_path)
-    if "propertyNames" in error.absolute_schema_path:
+    if list(error.absolute_schema_path)[:1] == ["propertyNames"]:
         # the offending name is the instance; the path points at the containing object
         name = error.instance
         yield ManifestError(source, str(name), f"class name {name!r} must be CamelCase letters and digits")
         touched.add((str(name), None))
+        return
+    if "propertyNames" in error.absolute_schema_path:
+        # a key of a class's map (schemas, typeNames): name it in the location
+        location, _ = _split_path(raw, path)
+        touched.add((str(path[0]), None))
+        yield ManifestError(source, f"{location}[{error.instance}]", f"is not a valid key: {error.message}")
         return
     if error.validator == "const" and path[-1:] == ["type"]:
         return  # the entry's type is also reported by the enum of known types
@@ -412,12 +428,85 @@ def _semantic_errors(raw: Dict[str, Any], source: str, touched: Set[Tuple[str, A
     return errors
 
 
-def validate(raw: Any, source: str = "apis.json") -> List[ManifestError]:
-    """Every problem of a parsed manifest, sorted; an empty list means it is valid."""
+def _uses(reference: Dict[str, Any]) -> List[Use]:
+    """The entries' schema ids, in manifest order: functions' input and output, exchanges' schema."""
+    uses = []
+    for entry in reference["entries"]:
+        for field in ("input", "output") if entry["type"] == "function" else ("schema",):
+            if field in entry:
+                uses.append(Use(entry=entry["name"], field=field, schema_id=entry[field]))
+    return uses
+
+
+def _reached(schemas: Dict[str, Any], start: str) -> List[str]:
+    """The schema ids a schema references, directly or not, itself first."""
+    order = [start]
+    for key in order:
+        for _, ref in js.refs(schemas.get(key)):
+            target = js.split(js.ref_target(key, ref))[0]
+            if target in schemas and target not in order:
+                order.append(target)
+    return order
+
+
+def _type_errors(cls: Dict[str, Any], class_name: str, source: str) -> Tuple[List[ManifestError], Conversion]:
+    """Problems of a (well-formed) class's schemas and of the types made from them."""
+    schemas: Dict[str, Any] = cls.get("schemas", {})
+    uses = _uses(cls["reference"])
+    errors: List[ManifestError] = []
+
+    def err(where: str, message: str) -> None:
+        errors.append(ManifestError(source, f"{class_name}.{where}", message))
+
+    user: Dict[str, Use] = {}
+    for use in uses:
+        schema_id = js.split(use.schema_id)[0]
+        if schema_id not in schemas:
+            continue  # untyped: the manifest does not hold that schema
+        try:
+            js.resolve(schemas, js.canonical(use.schema_id))
+        except js.Unresolved as exc:
+            err(f"{use.entry}.{use.field}", f"{use.schema_id!r} does not resolve in schemas ({exc})")
+        for reached in _reached(schemas, schema_id):
+            user.setdefault(reached, use)
+    for key, schema in schemas.items():
+        for pointer, ref in js.refs(schema):
+            try:
+                js.resolve(schemas, js.ref_target(key, ref))
+            except js.Unresolved as exc:
+                used = f" (used by {user[key].entry}.{user[key].field})" if key in user else ""
+                err(f"schemas[{key}{pointer}].$ref", f"{ref!r} does not resolve ({exc}){used}")
+    if errors:
+        return errors, Conversion(types=(), uses={})
+    conversion = convert(schemas, cls.get("typeNames", {}), uses)
+    for problem in conversion.problems:
+        if problem.location is not None:
+            where = problem.location
+        elif problem.use is not None:
+            where = f"{problem.use.entry}.{problem.use.field}"
+        else:
+            where = f"schemas[{problem.node}]"
+        err(where, problem.message if where.endswith(f"[{problem.node}]") else f"{problem.node}: {problem.message}")
+    return errors, conversion
+
+
+def _validate(raw: Any, source: str) -> Tuple[List[ManifestError], Dict[str, Conversion]]:
     errors, touched = _schema_errors(raw, source)
+    conversions: Dict[str, Conversion] = {}
     if isinstance(raw, dict):
         errors.extend(_semantic_errors(raw, source, touched))
-    return sorted(set(errors))
+        broken = {class_name for class_name, _ in touched}
+        for class_name, cls in raw.items():
+            if class_name in broken:
+                continue  # shapes first: the type checks need a well-formed class
+            type_errors, conversions[class_name] = _type_errors(cls, class_name, source)
+            errors.extend(type_errors)
+    return sorted(set(errors)), conversions
+
+
+def validate(raw: Any, source: str = "apis.json") -> List[ManifestError]:
+    """Every problem of a parsed manifest, sorted; an empty list means it is valid."""
+    return _validate(raw, source)[0]
 
 
 # --- model -----------------------------------------------------------------------------------
@@ -436,7 +525,19 @@ def _scopes(expr: Any) -> ScopeExpression:
     return ForEach(variable=expr["for"], field=expr["in"], each=expr["each"])
 
 
-def _function(entry: Dict[str, Any]) -> Function:
+def _item_type(conversion: Conversion, response: Optional[TypeExpr], items_key: str) -> Optional[TypeExpr]:
+    """The type of one item of a page: the list field ``items_key`` of the response record."""
+    if response is None:
+        return None
+    for t in conversion.types:
+        if isinstance(t, Record) and t.name == response.name:
+            for f in t.fields:
+                if f.key == items_key and f.type.kind == "list":
+                    return f.type.args[0]
+    return None
+
+
+def _function(entry: Dict[str, Any], conversion: Conversion) -> Function:
     query = tuple(entry["query"])
     pagination = None
     if "pageItems" in entry:
@@ -450,7 +551,16 @@ def _function(entry: Dict[str, Any]) -> Function:
     legacy_args = None
     if legacy is not None:
         legacy_args = LegacyArgs(args=tuple(legacy["args"]), target=legacy["into"], separator=legacy["separator"])
+    request_type = response_type = None
+    if "input" in entry:
+        request_type = conversion.uses.get(Use(entry=entry["name"], field="input", schema_id=entry["input"]))
+    if "output" in entry:
+        response_type = conversion.uses.get(Use(entry=entry["name"], field="output", schema_id=entry["output"]))
+    item_type = _item_type(conversion, response_type, pagination.items_key) if pagination is not None else None
     return Function(
+        request_type=request_type,
+        response_type=response_type,
+        item_type=item_type,
         legacy_args=legacy_args,
         name=entry["name"],
         title=entry["title"],
@@ -467,8 +577,12 @@ def _function(entry: Dict[str, Any]) -> Function:
     )
 
 
-def _exchange(entry: Dict[str, Any]) -> Exchange:
+def _exchange(entry: Dict[str, Any], conversion: Conversion) -> Exchange:
+    message_type = None
+    if "schema" in entry:
+        message_type = conversion.uses.get(Use(entry=entry["name"], field="schema", schema_id=entry["schema"]))
     return Exchange(
+        message_type=message_type,
         name=entry["name"],
         title=entry["title"],
         description=entry["description"],
@@ -488,11 +602,16 @@ def _exchange(entry: Dict[str, Any]) -> Exchange:
     )
 
 
-def build_model(raw: Dict[str, Any], source: str = "apis.json") -> Api:
-    """Map a *validated* manifest onto the model."""
+def build_model(
+    raw: Dict[str, Any], source: str = "apis.json", conversions: Optional[Dict[str, Conversion]] = None
+) -> Api:
+    """Map a *validated* manifest onto the model (``conversions``: the types `validate` made, if at hand)."""
     services = []
     for class_name, cls in raw.items():
         ref = cls["reference"]
+        conversion = (conversions or {}).get(class_name)
+        if conversion is None:
+            conversion = convert(cls.get("schemas", {}), cls.get("typeNames", {}), _uses(ref))
         services.append(
             Service(
                 class_name=class_name,
@@ -502,9 +621,11 @@ def build_model(raw: Dict[str, Any], source: str = "apis.json") -> Api:
                 title=ref["title"],
                 description=ref["description"],
                 deprecated=bool(cls.get("deprecated", False)),
-                functions=tuple(_function(e) for e in ref["entries"] if e["type"] == "function"),
-                exchanges=tuple(_exchange(e) for e in ref["entries"] if e["type"] == "topic-exchange"),
+                functions=tuple(_function(e, conversion) for e in ref["entries"] if e["type"] == "function"),
+                exchanges=tuple(_exchange(e, conversion) for e in ref["entries"] if e["type"] == "topic-exchange"),
                 exchange_prefix=ref.get("exchangePrefix"),
+                types=conversion.types,
+                schemas=tuple(sorted(cls.get("schemas", {}).items())),
             )
         )
     return Api(source=source, services=tuple(services))

@@ -13,27 +13,35 @@ last line of defence.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Type, TypeVar, Union
 
 __all__ = [
     "HTTP_METHODS",
+    "LITERAL_TYPES",
+    "PRIMITIVES",
     "STABILITIES",
+    "Alias",
     "AllOf",
     "AnyOf",
     "Api",
     "Exchange",
+    "Field",
     "ForEach",
     "Function",
     "IfThen",
     "Pagination",
+    "Record",
     "RoutingKeyEntry",
     "Scope",
     "ScopeExpression",
     "Service",
+    "TypeDef",
+    "TypeExpr",
     "is_identifier",
     "route_params",
 ]
@@ -44,12 +52,22 @@ STABILITIES = frozenset({"stable", "experimental", "deprecated"})
 _ROUTE_PARAM = re.compile(r"<([^<>]*)>")
 
 
-def record(cls: Any) -> Any:
-    """A frozen dataclass whose fields are keyword-only where Python allows it (3.10+); all callers pass
-    keywords, so on 3.9 it is the same class with positional arguments also accepted."""
-    if sys.version_info >= (3, 10):
-        return dataclass(frozen=True, kw_only=True)(cls)
-    return dataclass(frozen=True)(cls)
+_C = TypeVar("_C")
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform  # type checkers only: no runtime dependency
+
+    @dataclass_transform(frozen_default=True, kw_only_default=True)
+    def record(cls: Type[_C]) -> Type[_C]: ...
+
+else:
+
+    def record(cls):
+        """A frozen dataclass whose fields are keyword-only where Python allows it (3.10+); all callers
+        pass keywords, so on 3.9 it is the same class with positional arguments also accepted."""
+        if sys.version_info >= (3, 10):
+            return dataclass(frozen=True, kw_only=True)(cls)
+        return dataclass(frozen=True)(cls)
 
 
 def is_identifier(name: object) -> bool:
@@ -115,6 +133,211 @@ class ForEach:
 ScopeExpression = Union[Scope, AllOf, AnyOf, IfThen, ForEach]
 
 
+# --- data types (request bodies, responses, messages) ------------------------------------------
+
+# Primitive types of the model and the Python type each stands for.
+PRIMITIVES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "none": "None", "any": "Any"}
+# Python values a ``Literal`` may hold (JSON strings, integers, booleans and null).
+LITERAL_TYPES = (str, int, bool, type(None))
+LiteralValue = Union[str, int, bool, None]
+
+_TYPE_KINDS = frozenset(set(PRIMITIVES) | {"named", "list", "map", "literal", "union"})
+
+
+@record
+class TypeExpr:
+    """A type expression: a tree of primitives, named types, lists, string-keyed maps, literals
+    and unions (``Optional[T]`` is a union with ``none``).
+
+    ``kind`` is one of `PRIMITIVES` (``str``, ``int``, ``float``, ``bool``, ``none``, ``any``),
+    ``named`` (``name`` is a `Record` or `Alias` of the same service), ``list`` (one
+    argument: the item type), ``map`` (one argument: the value type; keys are strings),
+    ``literal`` (``values``) or ``union`` (two or more arguments). ``note`` says why a type is
+    ``any`` when the source described something this model cannot express.
+    """
+
+    kind: str
+    name: Optional[str] = None
+    args: Tuple[TypeExpr, ...] = ()
+    values: Tuple[LiteralValue, ...] = ()
+    note: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        _require(self.kind in _TYPE_KINDS, f"unknown type kind {self.kind!r}")
+        _require((self.kind == "named") == (self.name is not None), f"{self.kind}: name {self.name!r}")
+        if self.name is not None:
+            _require(is_identifier(self.name), f"type name {self.name!r} is not a Python identifier")
+        arity = {"list": 1, "map": 1}.get(self.kind, 0)
+        if self.kind == "union":
+            _require(len(self.args) >= 2, "a union needs at least two members")
+        else:
+            _require(len(self.args) == arity, f"{self.kind}: expected {arity} argument(s), got {len(self.args)}")
+        if self.kind == "literal":
+            _require(bool(self.values), "a literal needs at least one value")
+            _require(all(isinstance(v, LITERAL_TYPES) for v in self.values), f"literal values {self.values!r}")
+        else:
+            _require(not self.values, f"{self.kind}: only literals have values")
+        _require(self.note is None or self.kind == "any", "only `any` carries a note")
+
+    def python(self, qualify: Callable[[str], str] = lambda name: name) -> str:
+        """The Python type expression (``typing`` names); ``qualify`` spells a named type
+        (e.g. quoted when it is defined further down, or prefixed with a module alias)."""
+        if self.kind in PRIMITIVES:
+            return PRIMITIVES[self.kind]
+        if self.kind == "named":
+            assert self.name is not None
+            return qualify(self.name)
+        if self.kind == "list":
+            return f"List[{self.args[0].python(qualify)}]"
+        if self.kind == "map":
+            return f"Dict[str, {self.args[0].python(qualify)}]"
+        if self.kind == "literal":
+            return "Literal[" + ", ".join(_literal(v) for v in self.values) + "]"
+        members = [a for a in self.args if a.kind != "none"]
+        if len(members) < len(self.args):
+            inner = members[0].python(qualify) if len(members) == 1 else TypeExpr.union(members).python(qualify)
+            return f"Optional[{inner}]"
+        return "Union[" + ", ".join(a.python(qualify) for a in self.args) + "]"
+
+    def names(self) -> Tuple[str, ...]:
+        """The named types this expression mentions, in order of appearance, without repeats."""
+        found: List[str] = []
+        for name in ([self.name] if self.name is not None else []) + [n for a in self.args for n in a.names()]:
+            if name not in found:
+                found.append(name)
+        return tuple(found)
+
+    def notes(self) -> Tuple[str, ...]:
+        """The notes of the ``any`` types in this expression (why something is untyped)."""
+        found: List[str] = [self.note] if self.note is not None else []
+        for arg in self.args:
+            found += [n for n in arg.notes() if n not in found]
+        return tuple(found)
+
+    # constructors
+
+    @staticmethod
+    def primitive(kind: str, note: Optional[str] = None) -> TypeExpr:
+        return TypeExpr(kind=kind, note=note)
+
+    @staticmethod
+    def named(name: str) -> TypeExpr:
+        return TypeExpr(kind="named", name=name)
+
+    @staticmethod
+    def list_of(item: TypeExpr) -> TypeExpr:
+        return TypeExpr(kind="list", args=(item,))
+
+    @staticmethod
+    def map_of(value: TypeExpr) -> TypeExpr:
+        return TypeExpr(kind="map", args=(value,))
+
+    @staticmethod
+    def literal(values: Tuple[LiteralValue, ...]) -> TypeExpr:
+        return TypeExpr(kind="literal", values=values)
+
+    @staticmethod
+    def union(members: Iterable[TypeExpr]) -> TypeExpr:
+        """The union of ``members``, simplified: nested unions flattened, repeats dropped, literals
+        merged into one (where the first one was), ``none`` last, ``any`` absorbing everything, and
+        a single member returned as it is."""
+        flat: List[TypeExpr] = []
+        for member in members:
+            flat.extend(member.args if member.kind == "union" else [member])
+        for member in flat:
+            if member.kind == "any":
+                return member
+        values: List[LiteralValue] = []
+        for member in flat:
+            values += [v for v in member.values if not any(_same(v, w) for w in values)]
+        # a primitive absorbs the literals of its own type: Union[str, Literal["x"]] is str
+        kinds = {m.kind for m in flat}
+        covered = {"str": str, "int": int, "bool": bool}
+        values = [v for v in values if not any(k in kinds and type(v) is t for k, t in covered.items())]
+        non_null = tuple(v for v in values if v is not None)
+        literal = TypeExpr.literal(non_null) if non_null else None
+        nullable = any(m.kind == "none" for m in flat) or len(non_null) < len(values)
+        out: List[TypeExpr] = []
+        for member in flat:
+            if member.kind == "literal":
+                if literal is None:
+                    continue
+                member = literal
+            if member.kind != "none" and member not in out:
+                out.append(member)
+        if nullable:
+            out.append(TypeExpr(kind="none"))
+        if len(out) == 1:
+            return out[0]
+        return TypeExpr(kind="union", args=tuple(out))
+
+
+def _same(a: LiteralValue, b: LiteralValue) -> bool:
+    """Literal equality that tells ``1`` from ``True`` (as ``Literal`` does)."""
+    return type(a) is type(b) and a == b
+
+
+def _literal(value: LiteralValue) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+@record
+class Field:
+    """One key of a `Record`: its Python type, whether it must be present, and a short doc."""
+
+    key: str
+    type: TypeExpr
+    required: bool
+    doc: Optional[str] = None
+
+
+@record
+class Record:
+    """A JSON object with known keys (a ``TypedDict``).
+
+    ``open`` records accept keys beyond ``fields``. ``sources`` say where the type comes from
+    (e.g. schema ids and JSON pointers: identical schemas in several places are one type);
+    ``doc`` is a short summary (e.g. the schema's title).
+    """
+
+    name: str
+    fields: Tuple[Field, ...]
+    doc: Optional[str] = None
+    open: bool = False
+    sources: Tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(is_identifier(self.name), f"type name {self.name!r} is not a Python identifier")
+        keys = [f.key for f in self.fields]
+        _require(len(set(keys)) == len(keys), f"{self.name}: duplicate keys")
+
+    @property
+    def required(self) -> Tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.required)
+
+    @property
+    def optional(self) -> Tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.required)
+
+
+@record
+class Alias:
+    """A name for a type that is not a record (a list, a map, a union, ...)."""
+
+    name: str
+    type: TypeExpr
+    doc: Optional[str] = None
+    sources: Tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(is_identifier(self.name), f"type name {self.name!r} is not a Python identifier")
+
+
+TypeDef = Union[Record, Alias]
+
+
 # --- functions -------------------------------------------------------------------------
 
 
@@ -163,9 +386,27 @@ class Function:
     scopes: Optional[ScopeExpression] = None
     pagination: Optional[Pagination] = None
     legacy_args: Optional[LegacyArgs] = None
+    # The types of the request body, the response and (paginated functions) one item of a page;
+    # None when untyped (no schema, or a schema the manifest does not hold). The request and
+    # response types are always named (a `Record` or `Alias` of the service).
+    request_type: Optional[TypeExpr] = None
+    response_type: Optional[TypeExpr] = None
+    item_type: Optional[TypeExpr] = None
 
     def __post_init__(self) -> None:
         _require(is_identifier(self.name), f"function name {self.name!r} is not a Python identifier")
+        for what, schema, t in (
+            ("request", self.request_schema, self.request_type),
+            ("response", self.response_schema, self.response_type),
+        ):
+            if t is not None:
+                _require(schema is not None, f"{self.name}: a {what} type without a {what} schema")
+                _require(t.kind == "named", f"{self.name}: the {what} type must be a named type")
+        if self.item_type is not None:
+            _require(
+                self.pagination is not None and self.response_type is not None,
+                f"{self.name}: an item type needs pagination and a response type",
+            )
         if self.legacy_args is not None:
             _require(
                 self.legacy_args.target in self.path_params,
@@ -215,9 +456,14 @@ class Exchange:
     routing_key: Tuple[RoutingKeyEntry, ...]
     schema: Optional[str] = None
     stability: Optional[str] = None
+    # The type of a message body (a named type of the service), None when untyped.
+    message_type: Optional[TypeExpr] = None
 
     def __post_init__(self) -> None:
         _require(is_identifier(self.name), f"exchange name {self.name!r} is not a Python identifier")
+        if self.message_type is not None:
+            _require(self.schema is not None, f"{self.name}: a message type without a schema")
+            _require(self.message_type.kind == "named", f"{self.name}: the message type must be a named type")
         _require(bool(self.routing_key), f"{self.name}: a routing key needs at least one entry")
         names = [entry.name for entry in self.routing_key]
         _require(len(set(names)) == len(names), f"{self.name}: duplicate routing-key entries")
@@ -248,12 +494,25 @@ class Service:
     functions: Tuple[Function, ...] = ()
     exchanges: Tuple[Exchange, ...] = ()
     exchange_prefix: Optional[str] = None
+    # The data types of the service's requests, responses and messages, and the JSON schemas
+    # they come from (schema id -> schema; refs between them use the same ids).
+    types: Tuple[TypeDef, ...] = ()
+    schemas: Tuple[Tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         _require(is_identifier(self.class_name), f"class name {self.class_name!r} is not a Python identifier")
         _require(is_identifier(self.module_name), f"module name {self.module_name!r} is not a Python identifier")
         names = [f.name for f in self.functions] + [e.name for e in self.exchanges]
         _require(len(set(names)) == len(names), f"{self.class_name}: duplicate entry names")
+        type_names = [t.name for t in self.types]
+        _require(len(set(type_names)) == len(type_names), f"{self.class_name}: duplicate type names")
+        used = [t.type for t in self.types if isinstance(t, Alias)]
+        used += [f.type for t in self.types if isinstance(t, Record) for f in t.fields]
+        used += [t for f in self.functions for t in (f.request_type, f.response_type, f.item_type) if t is not None]
+        used += [e.message_type for e in self.exchanges if e.message_type is not None]
+        for expr in used:
+            for name in expr.names():
+                _require(name in type_names, f"{self.class_name}: type {name!r} is not defined")
         _require(
             not self.exchanges or self.exchange_prefix is not None,
             f"{self.class_name}: exchanges need an exchange prefix",

@@ -1725,7 +1725,7 @@ class Auth(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /statsum/<project>/token``
-        Output schema: ``v1/statsum-token-response.json#``
+        Output schema: ``v1/statsum-token-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -1939,7 +1939,7 @@ class Auth(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /webhooktunnel``
-        Output schema: ``v1/webhooktunnel-token-response.json#``
+        Output schema: ``v1/webhooktunnel-token-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::

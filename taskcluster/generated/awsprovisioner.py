@@ -214,7 +214,8 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /backend-status``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/backend-status-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/backend-status-response.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -254,7 +255,8 @@ class AwsProvisioner(BaseClient):
             The response body, if any (the service declares no output schema).
 
         Request: ``PUT /secret/<token>``
-        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-secret-request.json#``
+        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-secret-request.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -298,8 +300,10 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``PUT /worker-type/<workerType>``
-        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#``
+        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#`` (untyped:
+        the schema is no longer published)
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -338,7 +342,8 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-type/<workerType>/launch-specifications``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-launch-specs-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-launch-specs-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -380,7 +385,8 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /secret/<token>``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-secret-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-secret-response.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -451,6 +457,7 @@ class AwsProvisioner(BaseClient):
 
         Request: ``GET /list-worker-type-summaries``
         Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/list-worker-types-summaries-response.json#``
+        (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -482,7 +489,8 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /list-worker-types``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/list-worker-types-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/list-worker-types-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -660,8 +668,10 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``POST /worker-type/<workerType>/update``
-        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#``
+        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#`` (untyped:
+        the schema is no longer published)
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -700,7 +710,8 @@ class AwsProvisioner(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-type/<workerType>``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -742,6 +753,7 @@ class AwsProvisioner(BaseClient):
 
         Request: ``GET /worker-type-last-modified/<workerType>``
         Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-last-modified.json#``
+        (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """

@@ -118,7 +118,8 @@ class AwsProvisionerEvents(BaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-aws-provisioner/v1/worker-type-created``
-        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#``
+        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key
@@ -146,7 +147,8 @@ class AwsProvisionerEvents(BaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-aws-provisioner/v1/worker-type-removed``
-        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#``
+        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key
@@ -174,7 +176,8 @@ class AwsProvisionerEvents(BaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-aws-provisioner/v1/worker-type-updated``
-        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#``
+        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key

@@ -317,7 +317,7 @@ class GithubEvents(BaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-github/v1/task-group-defined``
-        Message schema: ``v1/task-group-defined-message.json#``
+        Message schema: ``v1/task-group-defined-message.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key

@@ -114,8 +114,8 @@ class Pulse(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``POST /namespace/<namespace>``
-        Input schema: ``v1/namespace-request.json#``
-        Output schema: ``v1/namespace-response.json#``
+        Input schema: ``v1/namespace-request.json#`` (untyped: the schema is no longer published)
+        Output schema: ``v1/namespace-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -156,7 +156,7 @@ class Pulse(BaseClient):
         items or ``.pages(...)`` for whole pages (one page in memory at a time), or pass ``paginationHandler=``.
 
         Request: ``GET /namespaces``
-        Output schema: ``v1/list-namespaces-response.json#``
+        Output schema: ``v1/list-namespaces-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -192,7 +192,7 @@ class Pulse(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /namespace/<namespace>``
-        Output schema: ``v1/namespace.json#``
+        Output schema: ``v1/namespace.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """

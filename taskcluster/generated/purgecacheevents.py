@@ -73,7 +73,7 @@ class PurgeCacheEvents(BaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-purge-cache/v1/purge-cache``
-        Message schema: ``v1/purge-cache-message.json#``
+        Message schema: ``v1/purge-cache-message.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key

@@ -1154,7 +1154,7 @@ class Queue(BaseClient):
             The response body, if any (the service declares no output schema).
 
         Request: ``PUT /task/<taskId>/runs/<runId>/artifacts/<name>``
-        Input schema: ``v1/put-artifact-request.json#``
+        Input schema: ``v1/put-artifact-request.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -1294,7 +1294,7 @@ class Queue(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``PUT /provisioners/<provisionerId>``
-        Input schema: ``v1/update-provisioner-request.json#``
+        Input schema: ``v1/update-provisioner-request.json#`` (untyped: the schema is no longer published)
         Output schema: ``v1/provisioner-response.json#``
         Stability: ``deprecated``
 
@@ -1395,7 +1395,7 @@ class Queue(BaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``PUT /provisioners/<provisionerId>/worker-types/<workerType>``
-        Input schema: ``v1/update-workertype-request.json#``
+        Input schema: ``v1/update-workertype-request.json#`` (untyped: the schema is no longer published)
         Output schema: ``v1/workertype-response.json#``
         Stability: ``deprecated``
 

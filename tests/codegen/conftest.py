@@ -16,6 +16,7 @@ if str(REPO_ROOT) not in sys.path:  # `pytest tests/codegen` without the repo on
 
 from codegen.__main__ import main  # noqa: E402
 
+# Widgets holds the schemas of its entries; WidgetsEvents does not (its message stays untyped).
 SMALL_MANIFEST: Dict[str, Any] = {
     "Widgets": {
         "reference": {
@@ -71,7 +72,40 @@ SMALL_MANIFEST: Dict[str, Any] = {
                     "pageItems": "widgets",
                 },
             ],
-        }
+        },
+        "schemas": {
+            "v1/create-widget-request.json#": {
+                "title": "Create Widget Request",
+                "type": "object",
+                "properties": {
+                    "size": {"type": "integer", "title": "Size"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "public": {"type": "boolean"},
+                },
+                "required": ["size"],
+                "additionalProperties": False,
+            },
+            "v1/widget-list.json#": {
+                "title": "Widget List",
+                "type": "object",
+                "properties": {
+                    "continuationToken": {"type": "string"},
+                    "widgets": {"type": "array", "items": {"$ref": "v1/widget.json#"}},
+                },
+                "required": ["widgets"],
+                "additionalProperties": False,
+            },
+            "v1/widget.json#": {
+                "title": "Widget",
+                "type": "object",
+                "properties": {
+                    "widgetId": {"type": "string"},
+                    "size": {"type": "integer"},
+                    "created": {"type": "string", "format": "date-time"},
+                },
+                "required": ["widgetId", "size"],
+            },
+        },
     },
     "WidgetsEvents": {
         "reference": {

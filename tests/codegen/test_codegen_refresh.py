@@ -284,3 +284,142 @@ def test_refresh_from_a_root_url(ours, find, write_manifest, run, tmp_path):
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
         pass
+
+
+# --- schemas ----------------------------------------------------------------------------------------
+
+PROSE = "Upstream prose about the schema, which must not be copied."
+
+
+def upstream_schemas() -> Dict[str, Any]:
+    """The published schemas of the widgets service (paths under schemas/), as a deployment renders
+    them: with $id, $schema, descriptions, examples and refs relative to the schema's own path."""
+    return {
+        "widgets/v1/widget.json": {
+            "$id": "/schemas/widgets/v1/widget.json#",
+            "$schema": "/schemas/common/metaschema.json#",
+            "title": "Widget",
+            "description": PROSE,
+            "type": "object",
+            "properties": {
+                "widgetId": {"type": "string", "description": PROSE, "examples": ["abc"]},
+                "size": {"$ref": "#/definitions/size"},
+                # properties *named* like annotation keywords are data, not prose
+                "description": {"type": "string", "title": "Description", "$comment": "ours"},
+                "part": {"$ref": "./part.json#/properties/name"},
+            },
+            "definitions": {"size": {"type": "integer", "description": PROSE, "minimum": 0}},
+            "required": ["widgetId"],
+            "additionalProperties": False,
+        },
+        "widgets/v1/part.json": {
+            "$id": "/schemas/widgets/v1/part.json#",
+            "$schema": "/schemas/common/metaschema.json#",
+            "title": "Part",
+            "type": "object",
+            "properties": {"name": {"type": "string", "description": PROSE}},
+        },
+        "widgets/v1/widget-list.json": {
+            "$id": "/schemas/widgets/v1/widget-list.json#",
+            "title": "Widget List",
+            "type": "object",
+            "properties": {
+                "widgets": {"type": "array", "items": {"$ref": "widget.json#"}},
+                "continuationToken": {"type": "string"},
+            },
+            "required": ["widgets"],
+        },
+        # createWidget's input references a schema that is not published: the input stays untyped
+        "widgets/v1/create-widget-request.json": {"type": "object", "properties": {"part": {"$ref": "gone.json#"}}},
+    }
+
+
+def write_bundle(path: Path, references: List[Dict[str, Any]], schemas: Dict[str, Any]) -> Path:
+    files = []
+    for ref in references:
+        kind = "exchanges" if "exchangePrefix" in ref else "api"
+        files.append({"filename": f"references/{ref['serviceName']}/{ref['apiVersion']}/{kind}.json", "content": ref})
+    files.append({"filename": "references/manifest.json", "content": {"references": []}})
+    files += [{"filename": f"schemas/{rel}", "content": schema} for rel, schema in schemas.items()]
+    path.write_text(json.dumps(files), encoding="utf-8")
+    return path
+
+
+def test_refresh_from_a_bundle_fills_schemas_keeps_descriptions_and_is_idempotent(ours, write_manifest, run, tmp_path):
+    for cls in ours.values():
+        cls.pop("schemas", None)
+    path = write_manifest(ours)
+    bundle = write_bundle(tmp_path / "bundle.json", refs_of(ours), upstream_schemas())
+
+    status, out, err = run("refresh", "--from", str(bundle), "--manifest", str(path))
+
+    assert status == 0, err
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert list(data["Widgets"]) == ["reference", "schemas"]
+    # nothing but the schemas changed: references (and our descriptions) are as they were
+    assert {k: v["reference"] for k, v in data.items()} == {k: v["reference"] for k, v in ours.items()}
+    schemas = data["Widgets"]["schemas"]
+    assert list(schemas) == ["v1/part.json#", "v1/widget-list.json#", "v1/widget.json#"]  # sorted; no request
+    assert schemas["v1/widget.json#"] == {
+        "title": "Widget",
+        "type": "object",
+        "properties": {
+            "widgetId": {"type": "string"},
+            "size": {"$ref": "#/definitions/size"},
+            "description": {"type": "string", "title": "Description"},
+            "part": {"$ref": "v1/part.json#/properties/name"},
+        },
+        "definitions": {"size": {"type": "integer", "minimum": 0}},
+        "required": ["widgetId"],
+        "additionalProperties": False,
+    }
+    assert schemas["v1/widget-list.json#"]["properties"]["widgets"]["items"] == {"$ref": "v1/widget.json#"}
+    assert PROSE not in path.read_text(encoding="utf-8")
+    assert "WidgetsEvents" not in data or "schemas" not in data["WidgetsEvents"]  # its message is not published
+    lines = out.splitlines()
+    assert "apis.json: Widgets: schemas: 3 added" in lines
+    untyped = "input stays untyped: 'v1/gone.json#' is not published (referenced by 'v1/create-widget-request.json#')"
+    assert f"apis.json: Widgets.createWidget: {untyped}" in lines
+    assert any("WidgetsEvents.widgetCreated: schema stays untyped" in line for line in lines)
+    assert manifest.validate(data) == []
+    (widgets, _) = manifest.build_model(data).services
+    assert {t.name for t in widgets.types} == {"Part", "WidgetList", "Widget"}
+
+    # our own names survive a refresh, which then changes nothing
+    data["Widgets"]["typeNames"] = {"v1/widget.json#": "WidgetRecord"}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    status, out, err = run("refresh", "--from", str(bundle), "--manifest", str(path))
+    assert (status, err) == (0, "") and "is up to date" in out
+    assert path.read_bytes() == before
+    (widgets, _) = manifest.build_model(json.loads(before)).services
+    assert {t.name for t in widgets.types} == {"Part", "WidgetList", "WidgetRecord"}
+
+
+def test_refresh_updates_and_drops_schemas(ours, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    published = upstream_schemas()
+    del published["widgets/v1/widget-list.json"]  # listWidgets' output is no longer published
+    bundle = write_bundle(tmp_path / "bundle.json", refs_of(ours), published)
+    status, out, err = run("refresh", "--from", str(bundle), "--manifest", str(path))
+    assert status == 0, err
+    schemas = json.loads(path.read_text(encoding="utf-8"))["Widgets"]["schemas"]
+    assert sorted(schemas) == ["v1/part.json#", "v1/widget.json#"]
+    assert "apis.json: Widgets: schemas: 1 added, 1 changed, 2 removed" in out.splitlines()
+    assert "apis.json: Widgets.listWidgets: output stays untyped: 'v1/widget-list.json#' is not published" in out
+
+
+def test_a_source_without_schemas_leaves_them_alone(ours, write_manifest, run, tmp_path):
+    path = write_manifest(ours)
+    before = path.read_bytes()
+    source = write_references(tmp_path / "deployment", refs_of(ours))  # references only
+    status, out, _ = run("refresh", "--from", str(source), "--manifest", str(path))
+    assert status == 0 and path.read_bytes() == before
+    assert "apis.json: Widgets: the source publishes no schemas of 'widgets': schemas left unchanged" in out
+
+
+def test_a_bad_bundle_is_reported(ours, write_manifest, run, tmp_path):
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text('{"not": "a list"}')
+    status, _, err = run("refresh", "--from", str(bundle), "--manifest", str(write_manifest(ours)))
+    assert status == 1 and "not a bundle" in err

@@ -4,6 +4,7 @@ byte-for-byte deterministic."""
 
 import ast
 import asyncio
+import json
 import random
 import shutil
 import subprocess
@@ -90,7 +91,9 @@ def test_renders_every_file(small):
     files = build(small)
     assert sorted(files) == [
         "docs/reference/README.md",
+        "docs/reference/widgets-types.md",
         "docs/reference/widgets.md",
+        "docs/reference/widgetsevents-types.md",
         "docs/reference/widgetsevents.md",
         "taskcluster/aio/widgets.py",
         "taskcluster/aio/widgetsevents.py",
@@ -99,8 +102,14 @@ def test_renders_every_file(small):
         GEN + "aio/__init__.py",
         GEN + "aio/widgets.py",
         GEN + "aio/widgetsevents.py",
+        GEN + "schemas/__init__.py",
+        GEN + "schemas/widgets.json",
+        GEN + "schemas/widgetsevents.json",
         GEN + "widgets.py",
         GEN + "widgetsevents.py",
+        "taskcluster/types/__init__.py",
+        "taskcluster/types/widgets.py",
+        "taskcluster/types/widgetsevents.py",
         "taskcluster/widgets.py",
         "taskcluster/widgetsevents.py",
     ]
@@ -110,6 +119,15 @@ def test_renders_every_file(small):
         if name.endswith(".py"):
             compile(text, name, "exec")
             assert render.MARKER in text.split("\n", 3)[0] + text.split("\n", 3)[2], name
+
+
+def test_runtime_schemas_are_the_manifests_compact_and_sorted(small):
+    files = build(small)
+    widgets = files[GEN + "schemas/widgets.json"]
+    assert json.loads(widgets) == small["Widgets"]["schemas"]
+    assert widgets == json.dumps(small["Widgets"]["schemas"], sort_keys=True, separators=(",", ":")) + "\n"
+    assert files[GEN + "schemas/widgetsevents.json"] == "{}\n"  # a class without schemas
+    assert 'MODULES: Tuple[str, ...] = (\n    "widgets",\n    "widgetsevents",\n)' in files[GEN + "schemas/__init__.py"]
 
 
 def test_funcinfo_and_tables(small):
@@ -287,14 +305,21 @@ def test_docs(small):
     assert "### `createWidget`" in page
     assert "widgets.createWidget(payload, widgetId=..., partId=...)" in page
     assert "| Query parameters | `dryRun` |" in page
-    assert "| Input schema | `v1/create-widget-request.json#` |" in page
-    assert "| Output schema | `v1/widget.json#` |" in page
+    types = "widgets-types.md"
+    row = f"| Input schema | `v1/create-widget-request.json#` ([`CreateWidgetRequest`]({types}#createwidgetrequest)) |"
+    assert row in page
+    assert f"| Output schema | `v1/widget.json#` ([`Widget`]({types}#widget)) |" in page
+    assert f"| Pagination | items under `widgets` ([`Widget`]({types}#widget)), next page via" in page
     assert "| Stability | experimental |" in page
     assert "- For each tag in tags: widgets:tag:<tag>" in page
     assert "> **Deprecated:** this method is deprecated" in page.split("### `listWidgets`")[1]
     events = files["docs/reference/widgetsevents.md"]
     assert "> **Deprecated:** current Taskcluster deployments no longer run this service" in events
     assert "- Exchange: `exchange/widgets/v1/widget-created`" in events
+    untyped = "- Message schema: `v1/widget-created-message.json#` (untyped: the schema is no longer published)"
+    assert untyped in events
+    assert "(untyped: the schema is no longer published)" in files[GEN + "widgetsevents.py"]
+    assert "Input schema: ``v1/create-widget-request.json#``\n" in files[GEN + "widgets.py"]
     assert "| 1 | `routingKeyKind` | yes | no | `primary` |" in events
     assert "| 3 | `reserved` | no | yes |  |" in events
     index = files["docs/reference/README.md"]

@@ -1269,7 +1269,7 @@ class Auth(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /statsum/<project>/token``
-        Output schema: ``v1/statsum-token-response.json#``
+        Output schema: ``v1/statsum-token-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -1483,7 +1483,7 @@ class Auth(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /webhooktunnel``
-        Output schema: ``v1/webhooktunnel-token-response.json#``
+        Output schema: ``v1/webhooktunnel-token-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::

@@ -69,7 +69,8 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /backend-status``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/backend-status-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/backend-status-response.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -109,7 +110,8 @@ class AwsProvisioner(AsyncBaseClient):
             The response body, if any (the service declares no output schema).
 
         Request: ``PUT /secret/<token>``
-        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-secret-request.json#``
+        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-secret-request.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -153,8 +155,10 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``PUT /worker-type/<workerType>``
-        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#``
+        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#`` (untyped:
+        the schema is no longer published)
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -193,7 +197,8 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-type/<workerType>/launch-specifications``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-launch-specs-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-launch-specs-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -235,7 +240,8 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /secret/<token>``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-secret-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-secret-response.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -306,6 +312,7 @@ class AwsProvisioner(AsyncBaseClient):
 
         Request: ``GET /list-worker-type-summaries``
         Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/list-worker-types-summaries-response.json#``
+        (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -337,7 +344,8 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /list-worker-types``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/list-worker-types-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/list-worker-types-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -515,8 +523,10 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``POST /worker-type/<workerType>/update``
-        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#``
+        Input schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/create-worker-type-request.json#`` (untyped:
+        the schema is no longer published)
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -555,7 +565,8 @@ class AwsProvisioner(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-type/<workerType>``
-        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#``
+        Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-response.json#`` (untyped:
+        the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -597,6 +608,7 @@ class AwsProvisioner(AsyncBaseClient):
 
         Request: ``GET /worker-type-last-modified/<workerType>``
         Output schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/get-worker-type-last-modified.json#``
+        (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """

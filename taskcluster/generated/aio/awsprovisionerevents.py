@@ -50,7 +50,8 @@ class AwsProvisionerEvents(AsyncBaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-aws-provisioner/v1/worker-type-created``
-        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#``
+        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key
@@ -78,7 +79,8 @@ class AwsProvisionerEvents(AsyncBaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-aws-provisioner/v1/worker-type-removed``
-        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#``
+        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key
@@ -106,7 +108,8 @@ class AwsProvisionerEvents(AsyncBaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-aws-provisioner/v1/worker-type-updated``
-        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#``
+        Message schema: ``http://schemas.taskcluster.net/aws-provisioner/v1/worker-type-message.json#`` (untyped: the
+        schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key

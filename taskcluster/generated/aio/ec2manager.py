@@ -207,7 +207,7 @@ class EC2Manager(AsyncBaseClient):
             The response body, if any (the service declares no output schema).
 
         Request: ``GET /key-pairs/<name>``
-        Input schema: ``v1/create-key-pair.json#``
+        Input schema: ``v1/create-key-pair.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -241,7 +241,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /health``
-        Output schema: ``v1/health.json#``
+        Output schema: ``v1/health.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -272,7 +272,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /prices``
-        Output schema: ``v1/prices.json#``
+        Output schema: ``v1/prices.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -303,7 +303,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /errors``
-        Output schema: ``v1/errors.json#``
+        Output schema: ``v1/errors.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -338,8 +338,8 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``POST /prices``
-        Input schema: ``v1/prices-request.json#``
-        Output schema: ``v1/prices.json#``
+        Input schema: ``v1/prices-request.json#`` (untyped: the schema is no longer published)
+        Output schema: ``v1/prices.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -371,7 +371,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-types``
-        Output schema: ``v1/list-worker-types.json#``
+        Output schema: ``v1/list-worker-types.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -542,7 +542,7 @@ class EC2Manager(AsyncBaseClient):
             The response body, if any (the service declares no output schema).
 
         Request: ``PUT /worker-types/<workerType>/instance``
-        Input schema: ``v1/run-instance-request.json#``
+        Input schema: ``v1/run-instance-request.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::
@@ -692,7 +692,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-types/<workerType>/errors``
-        Output schema: ``v1/errors.json#``
+        Output schema: ``v1/errors.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -727,7 +727,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-types/<workerType>/health``
-        Output schema: ``v1/health.json#``
+        Output schema: ``v1/health.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -762,7 +762,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-types/<workerType>/state``
-        Output schema: ``v1/worker-type-state.json#``
+        Output schema: ``v1/worker-type-state.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """
@@ -798,7 +798,7 @@ class EC2Manager(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /worker-types/<workerType>/stats``
-        Output schema: ``v1/worker-type-resources.json#``
+        Output schema: ``v1/worker-type-resources.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """

@@ -73,7 +73,7 @@ class Login(AsyncBaseClient):
             The response body (parsed JSON), matching the output schema.
 
         Request: ``GET /oidc-credentials/<provider>``
-        Output schema: ``v1/oidc-credentials-response.json#``
+        Output schema: ``v1/oidc-credentials-response.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
         Scopes: none required.
         """

@@ -205,7 +205,7 @@ class Notify(AsyncBaseClient):
             The response body, if any (the service declares no output schema).
 
         Request: ``POST /irc``
-        Input schema: ``v1/irc-request.json#``
+        Input schema: ``v1/irc-request.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Scopes::

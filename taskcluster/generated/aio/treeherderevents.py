@@ -51,7 +51,7 @@ class TreeherderEvents(AsyncBaseClient):
         Deprecated: deployments may no longer publish messages on this exchange.
 
         Exchange: ``exchange/taskcluster-treeherder/v1/jobs``
-        Message schema: ``v1/pulse-job.json#``
+        Message schema: ``v1/pulse-job.json#`` (untyped: the schema is no longer published)
         Stability: ``deprecated``
 
         Returns ``{"exchange": ..., "routingKeyPattern": ...}`` to bind a queue to this exchange. Give routing-key

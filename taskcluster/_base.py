@@ -2,7 +2,7 @@
 routing keys. The two drivers add only sending and sleeping."""
 
 import time
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type
 
 from ._events import topic_exchange
 from ._flow import Request
@@ -38,6 +38,8 @@ class ClientCore:
     exchangeinfo: Dict[str, Dict[str, Any]] = {}
     paginated: Dict[str, str] = {}
     _functions: Dict[str, CompiledFunction] = {}
+    #: Wraps a paginated method listed in `paginated` that its class left undecorated (each driver sets its flavour).
+    _paginated_method: ClassVar[Optional[Type[PaginatedMethod]]] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -45,10 +47,16 @@ class ClientCore:
         cls._functions = {
             name: CompiledFunction(cls.__name__, entry, paginated.get(name)) for name, entry in cls.funcinfo.items()
         }
+        for name, value in list(cls.__dict__.items()):
+            if isinstance(value, PaginatedMethod) and name not in paginated:
+                raise TypeError(
+                    "%s.%s is decorated as paginated but is not in %s.paginated" % (cls.__name__, name, cls.__name__)
+                )
+        wrap = cls._paginated_method
         for name in paginated:
             method = cls.__dict__.get(name)
-            if method is not None and not isinstance(method, PaginatedMethod):
-                setattr(cls, name, PaginatedMethod(method, name))
+            if method is not None and wrap is not None and not isinstance(method, PaginatedMethod):
+                setattr(cls, name, wrap(method, name))
 
     def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None:
         merged = merge_options(self.classOptions, DEFAULT_CONFIG, options)
@@ -147,10 +155,6 @@ class ClientCore:
                 return fn, resolved
         named, payload, query, params, extra = split_kwargs(fn, kwargs)
         return fn, process_args(fn, args, named, payload, query, params, extra, allow_payload)
-
-    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        fn, call = self._split_call(name, args, kwargs)
-        return self._iter_pages(fn, call)  # type: ignore[attr-defined]  (each driver defines it)
 
     def buildUrl(self, methodName: str, *args: Any, **kwargs: Any) -> str:
         """The URL of an API method for the given route arguments and `query=`, without signing it."""

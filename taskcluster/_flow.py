@@ -16,7 +16,7 @@ from .exceptions import TaskclusterConnectionError
 
 __all__ = ["Request", "Send", "Sleep", "call_flow", "describe_transport_error", "scrub_transport_error"]
 
-log = logging.getLogger("taskcluster.client")
+log: logging.Logger = logging.getLogger("taskcluster.client")
 
 
 class Request:
@@ -102,6 +102,8 @@ def call_flow(
         if debug:
             log.debug("%s: %s %s (attempt %d)", request.qualname, request.method, request.url, attempt)
         outcome = yield Send(request.method, request.url, headers, request.body)
+        if outcome is None:
+            raise TypeError("%s: the driver answered a Send action with None" % request.qualname)
         if isinstance(outcome, Answer):
             status = outcome.status
             if debug:

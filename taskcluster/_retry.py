@@ -21,7 +21,7 @@ __all__ = [
     "retry_delay",
 ]
 
-log = logging.getLogger("taskcluster.retry")
+log: logging.Logger = logging.getLogger("taskcluster.retry")
 
 DELAY_FACTOR = 0.1
 RANDOMIZATION_FACTOR = 0.25
@@ -36,7 +36,7 @@ def backoff_delay(retry: int, rand: float) -> float:
 
     `rand` is a uniform sample in [0, 1).
     """
-    delay = DELAY_FACTOR * (2 ** min(retry - 1, 32))
+    delay = DELAY_FACTOR * (2.0 ** min(retry - 1, 32))
     delay *= 1 + RANDOMIZATION_FACTOR * (2 * rand - 1)
     return min(delay, MAX_DELAY)
 

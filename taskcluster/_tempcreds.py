@@ -33,9 +33,9 @@ def _text(name: str, value: Union[str, bytes]) -> str:
 
 
 def _new_seed() -> str:
-    import slugid
+    from .utils import slugId
 
-    return slugid.nice() + slugid.nice()
+    return slugId() + slugId()
 
 
 def createTemporaryCredentials(

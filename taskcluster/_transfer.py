@@ -13,7 +13,20 @@ import hashlib
 import io
 import re
 import time
-from typing import Any, Callable, Dict, Generator, Iterator, Mapping, Optional, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Generator,
+    Iterator,
+    Mapping,
+    Optional,
+    Protocol,
+    TypeVar,
+    Union,
+)
 
 from ._flow import Sleep
 from ._retry import backoff_delay, is_retryable_status
@@ -25,20 +38,51 @@ from .exceptions import (
     TaskclusterRestFailure,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, TypedDict
+
+    from .generated.aio.object import Object as AsyncObject
+    from .generated.aio.queue import Queue as AsyncQueue
+    from .generated.object import Object
+    from .generated.queue import Queue
+
+    class UploadArgs(TypedDict):
+        """The keyword arguments of `upload` that `uploadFromBuf` and `uploadFromFile` pass on."""
+
+        projectId: str
+        name: str
+        contentType: str
+        expires: "Expires"
+        objectService: "ObjectService"
+        maxRetries: NotRequired[int]
+        uploadId: NotRequired[Optional[str]]
+
+
 __all__ = [
     "ACCEPTABLE_HASHES",
+    "AsyncReader",
+    "AsyncWriter",
+    "BytesLike",
     "CHUNK_SIZE",
     "DATA_INLINE_MAX_SIZE",
+    "Expires",
     "Fetch",
+    "Flow",
     "Hasher",
     "Meter",
     "ObjectClient",
+    "ObjectService",
     "Put",
+    "QueueService",
     "ReadAll",
+    "ReadableFile",
+    "Reader",
     "ServiceCall",
     "ShortRead",
     "Sleep",
     "Transferred",
+    "WritableFile",
+    "Writer",
     "artifact_flow",
     "check_binary_file",
     "download_flow",
@@ -54,6 +98,61 @@ DATA_INLINE_MAX_SIZE = 8192
 ACCEPTABLE_HASHES = frozenset(["sha256", "sha512"])
 CHUNK_SIZE = 64 * 1024
 
+_T = TypeVar("_T")
+
+#: In-memory data to upload.
+BytesLike = Union[bytes, bytearray, memoryview]
+#: When an object expires: a datetime (naive ones are UTC) or its ISO 8601 text.
+Expires = Union[datetime.datetime, str]
+#: The object service client a transfer uses (sync or async; the sync functions accept both, and so do the async
+#: ones).
+ObjectService = Union["Object", "AsyncObject"]
+#: The queue client an artifact download uses (sync or async).
+QueueService = Union["Queue", "AsyncQueue"]
+
+
+class Reader(Protocol):
+    """A sync reader: `read(max_size)` returns the next 1..max_size bytes, or `b""` at the end (a file open in
+    binary mode qualifies)."""
+
+    def read(self, max_size: int, /) -> bytes: ...
+
+
+class Writer(Protocol):
+    """A sync writer: `write(chunk)` stores all of `chunk` (a file open in binary mode qualifies)."""
+
+    def write(self, chunk: bytes, /) -> object: ...
+
+
+class AsyncReader(Protocol):
+    """An async reader: `await read(max_size)` returns the next 1..max_size bytes, or `b""` at the end."""
+
+    def read(self, max_size: int, /) -> Awaitable[bytes]: ...
+
+
+class AsyncWriter(Protocol):
+    """An async writer: `await write(chunk)` stores all of `chunk`."""
+
+    def write(self, chunk: bytes, /) -> Awaitable[object]: ...
+
+
+class ReadableFile(Protocol):
+    """A file open for reading in binary mode that can be rewound (e.g. ``open(path, "rb")``, ``io.BytesIO``)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
+
+class WritableFile(Protocol):
+    """A file open for writing in binary mode that can be rewound and emptied (e.g. ``open(path, "wb+")``)."""
+
+    def write(self, chunk: bytes, /) -> object: ...
+
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
+    def truncate(self) -> object: ...
+
 
 class Hasher:
     """The sha256 and sha512 of the bytes seen so far, and their count."""
@@ -65,7 +164,7 @@ class Hasher:
         self.sha512 = hashlib.sha512()
         self.count = 0
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: "BytesLike") -> None:
         self.sha256.update(chunk)
         self.sha512.update(chunk)
         self.count += len(chunk)
@@ -129,7 +228,7 @@ class Meter:
             raise self.failure
 
 
-def check_binary_file(file: Any, mode: str, what: str) -> None:
+def check_binary_file(file: object, mode: str, what: str) -> None:
     """Refuse, before anything is sent, a file that cannot be read (mode 'r') or written (mode 'w') as bytes."""
     if isinstance(file, io.TextIOBase):
         raise TaskclusterFailure(
@@ -151,7 +250,7 @@ def check_binary_file(file: Any, mode: str, what: str) -> None:
 
 
 @contextlib.contextmanager
-def writing_to(file: Any, what: str) -> Iterator[None]:
+def writing_to(file: "WritableFile", what: str) -> Iterator[None]:
     """Check that `file` can take a download, and empty it again if the download fails, so nothing partial is
     left looking complete."""
     check_binary_file(file, "w", what)
@@ -162,7 +261,7 @@ def writing_to(file: Any, what: str) -> Iterator[None]:
         raise
 
 
-def truncate(file: Any) -> None:
+def truncate(file: "WritableFile") -> None:
     """Empty a file a failed download wrote to, so nothing partial is left looking complete."""
     try:
         file.seek(0)
@@ -267,7 +366,8 @@ class Transferred:
 
 
 Action = Union[ServiceCall, ObjectClient, ReadAll, Put, Fetch, Sleep]
-Flow = Generator[Action, Any, Any]
+#: A transfer flow: yields actions, receives each one's outcome, and returns a `_T` (`Flow[str]`, ...).
+Flow = Generator[Action, Any, _T]
 
 
 # -- flows ---------------------------------------------------------------------------------------------
@@ -278,7 +378,7 @@ def _attempts(
     action: Union[Put, Fetch],
     max_retries: int,
     rand: Callable[[], float],
-    renew: Optional[Callable[[Any], Flow]] = None,
+    renew: Optional[Callable[[Union[Put, Fetch]], "Flow[Union[Put, Fetch]]"]] = None,
     stale: Optional[Callable[[], bool]] = None,
 ) -> Generator[Action, Any, Transferred]:
     """Send `action` until it succeeds, retrying 5xx answers and transport errors with backoff; a 4xx, or the
@@ -330,12 +430,12 @@ def upload_flow(
     name: str,
     contentType: str,
     contentLength: int,
-    expires: Any,
+    expires: Expires,
     maxRetries: int = 5,
     uploadId: Optional[str] = None,
-    objectService: Any,
+    objectService: ObjectService,
     rand: Callable[[], float],
-) -> Flow:
+) -> "Flow[None]":
     """Upload an object: propose data-inline (small objects) and put-URL, use what the service picks, then
     finish the upload with the hashes of the bytes actually sent."""
     what = "object %r" % (name,)
@@ -344,9 +444,9 @@ def upload_flow(
     if objectService is None:
         raise TaskclusterFailure("%s: objectService is required (an Object client with upload credentials)" % what)
     if not uploadId:
-        import slugid
+        from .utils import slugId
 
-        uploadId = slugid.nice()
+        uploadId = slugId()
     proposed: Dict[str, Any] = {}
     inline: Optional[Hasher] = None
     if contentLength < DATA_INLINE_MAX_SIZE:
@@ -380,7 +480,7 @@ def upload_flow(
     )
 
 
-def _expired(expires: Any, clock: Callable[[], float]) -> bool:
+def _expired(expires: object, clock: Callable[[], float]) -> bool:
     if not isinstance(expires, str):
         return False
     text = expires[:-1] + "+00:00" if expires.endswith("Z") else expires
@@ -400,10 +500,10 @@ def download_flow(
     *,
     name: str,
     maxRetries: int = 5,
-    objectService: Any,
+    objectService: ObjectService,
     rand: Callable[[], float],
     clock: Callable[[], float] = time.time,
-) -> Flow:
+) -> "Flow[str]":
     """Download an object by the method the service picks (getUrl, or simple), asking for a fresh URL when
     one expired before a retry, and verify the data against the hashes the service recorded. Returns the
     content type."""
@@ -423,7 +523,7 @@ def download_flow(
         latest = current["answer"]
         return latest.get("method") == "getUrl" and _expired(latest.get("expires"), clock)
 
-    def renew(action: Any) -> Flow:
+    def renew(action: Union[Put, Fetch]) -> "Flow[Union[Put, Fetch]]":
         if stale():
             latest = current["answer"] = yield ServiceCall(objectService, "startDownload", name, _ACCEPT)
             return Fetch(latest["url"])
@@ -447,10 +547,10 @@ def artifact_flow(
     name: str,
     runId: Optional[Union[int, str]] = None,
     maxRetries: int = 5,
-    queueService: Any,
+    queueService: QueueService,
     rand: Callable[[], float],
     clock: Callable[[], float] = time.time,
-) -> Flow:
+) -> "Flow[str]":
     """Download an artifact of any storage type: s3 and reference by their URL, object through the object
     service with the credentials the queue hands out, error as `TaskclusterArtifactError`. Returns the content
     type."""

@@ -4,7 +4,7 @@ thread for everything. It needs no event loop, so it works in any thread, whethe
 import inspect
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from ._transfer import (
     CHUNK_SIZE,
@@ -14,27 +14,36 @@ from ._transfer import (
     ObjectClient,
     Put,
     ReadAll,
+    Reader,
     ServiceCall,
     Sleep,
     Transferred,
+    Writer,
     content_type_of,
     error_detail,
 )
+
+if TYPE_CHECKING:
+    import requests
+
+    from .generated.object import Object
 
 __all__ = ["TIMEOUT", "run", "run_coroutine"]
 
 #: (connect, read) seconds for each storage request.
 TIMEOUT = (10.0, 60.0)
 
+_T = TypeVar("_T")
 
-def run_coroutine(awaitable: Any) -> Any:
+
+def run_coroutine(awaitable: Awaitable[_T]) -> _T:
     """The result of an awaitable, computed on a private event loop in a helper thread, so it works from any
     thread, including one whose own loop is running."""
     import asyncio
 
     outcome: Dict[str, Any] = {}
 
-    async def wait() -> Any:
+    async def wait() -> _T:
         return await awaitable
 
     def target() -> None:
@@ -48,14 +57,15 @@ def run_coroutine(awaitable: Any) -> Any:
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome.get("value")
+    result: _T = outcome["value"]
+    return result
 
 
 class _Body:
     """A request body streaming exactly `meter.length` bytes from a sync reader; its length lets requests send a
     Content-Length instead of chunked encoding."""
 
-    def __init__(self, reader: Any, meter: Meter) -> None:
+    def __init__(self, reader: Reader, meter: Meter) -> None:
         self.reader = reader
         self.meter = meter
 
@@ -77,44 +87,44 @@ class SyncDriver:
 
     def __init__(
         self,
-        reader_factory: Optional[Callable[[], Any]] = None,
-        writer_factory: Optional[Callable[[], Any]] = None,
+        reader_factory: Optional[Callable[[], Reader]] = None,
+        writer_factory: Optional[Callable[[], Writer]] = None,
         timeout: Tuple[float, float] = TIMEOUT,
     ) -> None:
         self.reader_factory = reader_factory
         self.writer_factory = writer_factory
         self.timeout = timeout
-        self._session: Any = None
-        self._clients: List[Any] = []
+        self._session: Optional[requests.Session] = None
+        self._clients: List[Object] = []
 
-    def run(self, flow: Flow) -> Any:
+    def run(self, flow: "Flow[_T]") -> _T:
         try:
             action = next(flow)
             while True:
                 action = flow.send(self._perform(action))
         except StopIteration as stop:
-            return stop.value
+            result: _T = stop.value
+            return result
         finally:
             flow.close()
             self._close()
 
     def _perform(self, action: Any) -> Any:
-        kind = action.__class__
-        if kind is ServiceCall:
+        if isinstance(action, ServiceCall):
             result = getattr(action.service, action.method)(*action.args)
             return run_coroutine(result) if inspect.isawaitable(result) else result
-        if kind is Put:
+        if isinstance(action, Put):
             return self._put(action)
-        if kind is Fetch:
+        if isinstance(action, Fetch):
             return self._fetch(action)
-        if kind is Sleep:
+        if isinstance(action, Sleep):
             time.sleep(action.seconds)
             return None
-        if kind is ReadAll:
+        if isinstance(action, ReadAll):
             meter = Meter(action.length, action.what)
             body = b"".join(_Body(self._factory(self.reader_factory, "readerFactory")(), meter))
             return body, meter.hasher
-        if kind is ObjectClient:
+        if isinstance(action, ObjectClient):
             from .generated.object import Object
 
             client = Object(action.options)
@@ -122,24 +132,26 @@ class SyncDriver:
             return client
         raise TypeError("unknown transfer action %r" % (action,))
 
-    def _factory(self, factory: Optional[Callable[[], Any]], name: str) -> Callable[[], Any]:
+    def _factory(self, factory: Optional[Callable[[], _T]], name: str) -> Callable[[], _T]:
         if factory is None:
             raise TypeError("%s is required" % name)
         return factory
 
-    def _requests(self) -> Any:
+    def _requests(self) -> "requests.Session":
         import requests
 
         if self._session is None:
             self._session = requests.Session()
-        return requests
+        return self._session
 
     def _put(self, action: Put) -> Transferred:
-        requests = self._requests()
+        import requests
+
+        session = self._requests()
         meter = Meter(action.length, action.what)
         body = _Body(self._factory(self.reader_factory, "readerFactory")(), meter)
         try:
-            with self._session.put(
+            with session.put(
                 action.url, data=body, headers=action.headers, timeout=self.timeout, allow_redirects=False
             ) as response:
                 detail = "" if response.ok else error_detail(response.content)
@@ -152,10 +164,12 @@ class SyncDriver:
             raise
 
     def _fetch(self, action: Fetch) -> Transferred:
-        requests = self._requests()
+        import requests
+
+        session = self._requests()
         writer = self._factory(self.writer_factory, "writerFactory")()
         try:
-            with self._session.get(action.url, stream=True, timeout=self.timeout) as response:
+            with session.get(action.url, stream=True, timeout=self.timeout) as response:
                 if not 200 <= response.status_code < 300:
                     return Transferred(response.status_code, detail=error_detail(response.content))
                 meter = Meter(0, "")
@@ -183,9 +197,9 @@ def _scrubbed(exc: BaseException) -> BaseException:
 
 
 def run(
-    flow: Flow,
-    reader_factory: Optional[Callable[[], Any]] = None,
-    writer_factory: Optional[Callable[[], Any]] = None,
-) -> Any:
+    flow: "Flow[_T]",
+    reader_factory: Optional[Callable[[], Reader]] = None,
+    writer_factory: Optional[Callable[[], Writer]] = None,
+) -> _T:
     """Run a transfer flow to its end with requests; returns what the flow returns."""
     return SyncDriver(reader_factory, writer_factory).run(flow)

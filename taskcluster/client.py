@@ -7,28 +7,38 @@ Also the historical module's public names: `config` (module default options), `c
 import logging
 import random
 import time
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Type, TypeVar, cast
 
 from . import exceptions as exceptions  # module attributes of the historical `taskcluster.client`
 from . import utils as utils
 from ._base import ClientCore
 from ._flow import Request, Send, call_flow, scrub_transport_error
 from ._options import DEFAULT_CONFIG
-from ._pagination import next_page_query, page_items
+from ._pagination import SyncPaginated, next_page_query, page_items
 from ._prepare import CallArgs, CompiledFunction, split_kwargs
 from ._responses import Answer
 from ._tempcreds import createTemporaryCredentials
 from .exceptions import TaskclusterFailure
 
+if TYPE_CHECKING:
+    import requests
+
+    # `from taskcluster import client; client.QueueEvents(...)`: the service classes, which `__getattr__` below
+    # loads at run time, for type checkers
+    from ._services import *  # noqa: F403
+
 __all__ = ["BaseClient", "config", "createApiClient", "createSession", "createTemporaryCredentials"]
 
-log = logging.getLogger(__name__)
+log: logging.Logger = logging.getLogger(__name__)
 
 #: Module default options; changing them affects clients created afterwards.
 config = DEFAULT_CONFIG
 _defaultConfig = config
 
-_requests: Any = None
+_requests: Any = None  # the requests module, once loaded
+
+_Client = TypeVar("_Client", bound="BaseClient")
+_Core = TypeVar("_Core", bound=ClientCore)
 
 
 def _load_requests() -> Any:
@@ -47,17 +57,23 @@ class BaseClient(ClientCore):
     its first call and keeps it, so connections are reused. `close()` or `with Client(...)` releases it.
     """
 
-    def __init__(self, options: Optional[Mapping[str, Any]] = None, session: Any = None) -> None:
+    _paginated_method = SyncPaginated
+
+    def __init__(
+        self, options: Optional[Mapping[str, Any]] = None, session: "Optional[requests.Session]" = None
+    ) -> None:
         super().__init__(options)
         self._session = session
         self._owns_session = False
 
     @property
-    def session(self) -> Any:
+    def session(self) -> "requests.Session":
         """The `requests.Session` this client sends with (created on first use)."""
         if self._session is None:
-            self._session = _load_requests().Session()
+            session: requests.Session = _load_requests().Session()
+            self._session = session
             self._owns_session = True
+            return session
         return self._session
 
     def close(self) -> None:
@@ -67,7 +83,7 @@ class BaseClient(ClientCore):
             self._session = None
             self._owns_session = False
 
-    def __enter__(self) -> "BaseClient":
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -98,7 +114,7 @@ class BaseClient(ClientCore):
         flow = call_flow(request, self._signer, self._opts.max_retries, random.random)
         action = next(flow)
         while True:
-            if action.__class__ is Send:
+            if isinstance(action, Send):
                 try:
                     response = session.request(
                         action.method,
@@ -130,6 +146,10 @@ class BaseClient(ClientCore):
                 return
             query = following
 
+    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
+        fn, call = self._split_call(name, args, kwargs)
+        return self._iter_pages(fn, call)
+
     def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
         fn, call = self._split_call(name, args, kwargs)
         key = fn.items_key
@@ -151,13 +171,13 @@ def _api_method(name: str) -> Callable[..., Any]:
 
 
 def _exchange_method(name: str) -> Callable[..., Dict[str, str]]:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Dict[str, str]:
+    def method(self: ClientCore, *args: Any, **kwargs: Any) -> Dict[str, str]:
         return self._topicExchange(name, args, kwargs)
 
     return method
 
 
-def build_api_class(name: str, reference: Mapping[str, Any], base: type) -> type:
+def build_api_class(name: str, reference: Mapping[str, Any], base: Type[_Core]) -> Type[_Core]:
     """A client class built at run time from an API reference (functions and/or topic exchanges).
 
     `reference` is the reference itself or an apis.json entry wrapping it as `{"reference": {...}}`, the form the
@@ -203,25 +223,39 @@ def build_api_class(name: str, reference: Mapping[str, Any], base: type) -> type
         method.__name__ = method.__qualname__ = entry_name
         method.__doc__ = "%s\n\n%s" % (entry.get("title", entry_name), entry.get("description", ""))
         attrs[entry_name] = method
-    return type(name, (base,), attrs)
+    return cast(Type[_Core], type(name, (base,), attrs))
 
 
-def createApiClient(name: str, api: Mapping[str, Any]) -> type:
-    """Build a sync client class at run time from an API reference or an apis.json entry `{"reference": ...}`."""
-    return build_api_class(name, api, BaseClient)
+if TYPE_CHECKING:
+
+    class _ApiClient(BaseClient):
+        """A sync client class built by `createApiClient`: its API methods are known at run time only."""
+
+        def __getattr__(self, name: str) -> Callable[..., Any]: ...
 
 
-def createSession(*args: Any, **kwargs: Any) -> Any:
+def createApiClient(name: str, api: Mapping[str, Any]) -> "Type[_ApiClient]":
+    """Build a sync client class at run time from an API reference or an apis.json entry `{"reference": ...}`.
+
+    Type checkers see a `BaseClient` whose other attributes are methods of unknown signature.
+    """
+    return cast("Type[_ApiClient]", build_api_class(name, api, BaseClient))
+
+
+def createSession(*args: Any, **kwargs: Any) -> "requests.Session":
     """A new `requests.Session`, for passing to several clients as `session=` so they share connections."""
-    return _load_requests().Session(*args, **kwargs)
+    session: requests.Session = _load_requests().Session(*args, **kwargs)
+    return session
 
 
-def __getattr__(name: str) -> Any:
-    """`from taskcluster import client; client.QueueEvents(...)`: service classes are reachable here too."""
-    from .generated._registry import SERVICES
+if not TYPE_CHECKING:  # type checkers see the service classes imported above
 
-    if name in SERVICES:
-        import importlib
+    def __getattr__(name: str) -> Any:
+        """`from taskcluster import client; client.QueueEvents(...)`: service classes are reachable here too."""
+        from .generated._registry import SERVICES
 
-        return getattr(importlib.import_module("taskcluster.generated." + SERVICES[name]), name)
-    raise AttributeError("module 'taskcluster.client' has no attribute %r" % name)
+        if name in SERVICES:
+            import importlib
+
+            return getattr(importlib.import_module("taskcluster.generated." + SERVICES[name]), name)
+        raise AttributeError("module 'taskcluster.client' has no attribute %r" % name)

@@ -9,10 +9,10 @@ loop: they work in any thread.
 
 import io
 import random
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 from . import _transfer_sync
-from ._transfer import artifact_flow, download_flow, writing_to
+from ._transfer import ObjectService, QueueService, WritableFile, Writer, artifact_flow, download_flow, writing_to
 from .aio import download as aio_download  # noqa: F401  (names of the historical module)
 from .aio.asyncutils import ensureCoro as ensureCoro
 from .aio.asyncutils import runAsync as runAsync
@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 
-def download(*, name: str, maxRetries: int = 5, objectService: Any, writerFactory: Callable[[], Any]) -> str:
+def download(
+    *, name: str, maxRetries: int = 5, objectService: ObjectService, writerFactory: Callable[[], Writer]
+) -> str:
     """Download the object `name` into a writer from `writerFactory()`; returns its content type.
 
     `objectService` is a `taskcluster.Object` client with the download scope for `name`.
@@ -36,7 +38,7 @@ def download(*, name: str, maxRetries: int = 5, objectService: Any, writerFactor
     return _transfer_sync.run(flow, writer_factory=writerFactory)
 
 
-def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -> Tuple[memoryview, str]:
+def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: ObjectService) -> Tuple[memoryview, str]:
     """Download the object `name` into memory; returns `(data, contentType)`."""
     buffers: List[io.BytesIO] = []
     content_type = download(
@@ -45,7 +47,7 @@ def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -> Tupl
     return buffers[-1].getbuffer(), content_type
 
 
-def downloadToFile(file: Any, *, name: str, maxRetries: int = 5, objectService: Any) -> str:
+def downloadToFile(file: WritableFile, *, name: str, maxRetries: int = 5, objectService: ObjectService) -> str:
     """Download the object `name` into `file` (binary, writable, seekable and truncatable: each attempt rewrites
     it from the start, and a failed download leaves it empty); returns the content type."""
     with writing_to(file, "object %r" % (name,)):
@@ -58,8 +60,8 @@ def downloadArtifact(
     name: str,
     runId: Optional[Union[int, str]] = None,
     maxRetries: int = 5,
-    queueService: Any,
-    writerFactory: Callable[[], Any],
+    queueService: QueueService,
+    writerFactory: Callable[[], Writer],
 ) -> str:
     """Download an artifact (of the latest run unless `runId` is given) into a writer from `writerFactory()`;
     returns its content type. `s3` and `reference` artifacts are fetched from their URL, `object` artifacts through
@@ -71,7 +73,12 @@ def downloadArtifact(
 
 
 def downloadArtifactToBuf(
-    *, taskId: str, name: str, runId: Optional[Union[int, str]] = None, maxRetries: int = 5, queueService: Any
+    *,
+    taskId: str,
+    name: str,
+    runId: Optional[Union[int, str]] = None,
+    maxRetries: int = 5,
+    queueService: QueueService,
 ) -> Tuple[memoryview, str]:
     """Download an artifact into memory; returns `(data, contentType)`."""
     buffers: List[io.BytesIO] = []
@@ -83,13 +90,13 @@ def downloadArtifactToBuf(
 
 
 def downloadArtifactToFile(
-    file: Any,
+    file: WritableFile,
     *,
     taskId: str,
     name: str,
     runId: Optional[Union[int, str]] = None,
     maxRetries: int = 5,
-    queueService: Any,
+    queueService: QueueService,
 ) -> str:
     """Download an artifact into `file` (as `downloadToFile`); returns the content type."""
     with writing_to(file, "artifact %r of task %s" % (name, taskId)):
@@ -109,10 +116,10 @@ def _buffers(buffers: List[io.BytesIO]) -> Callable[[], io.BytesIO]:
     return writerFactory
 
 
-def _rewind(file: Any) -> Callable[[], Any]:
+def _rewind(file: WritableFile) -> Callable[[], WritableFile]:
     """A writer factory that empties `file` and writes it from the start."""
 
-    def writerFactory() -> Any:
+    def writerFactory() -> WritableFile:
         file.seek(0)
         file.truncate()
         return file

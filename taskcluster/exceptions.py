@@ -40,9 +40,9 @@ class _AnsweredFailure(TaskclusterFailure):
         body: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(msg)
-        self.superExc = superExc
-        self.status_code = status_code
-        self.body = {} if body is None else body
+        self.superExc: Optional[BaseException] = superExc
+        self.status_code: int = status_code
+        self.body: Dict[str, Any] = {} if body is None else body
 
     def __reduce__(self) -> Any:
         return (self.__class__, (self.args[0], self.superExc, self.status_code, self.body))
@@ -70,7 +70,7 @@ class TaskclusterConnectionError(TaskclusterFailure):
 
     def __init__(self, msg: str, superExc: Optional[BaseException] = None) -> None:
         super().__init__(msg)
-        self.superExc = superExc
+        self.superExc: Optional[BaseException] = superExc
 
     def __reduce__(self) -> Any:
         return (self.__class__, (self.args[0], self.superExc))
@@ -85,7 +85,7 @@ class TaskclusterArtifactError(TaskclusterFailure):
 
     def __init__(self, message: str, reason: Any) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.reason: Any = reason
 
     def __reduce__(self) -> Any:
         return (self.__class__, (self.args[0], self.reason))

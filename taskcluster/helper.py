@@ -36,7 +36,7 @@ __all__ = [
     "upload_artifact",
 ]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 #: Where a task reaches the Taskcluster proxy when ``TASKCLUSTER_PROXY_URL`` is not set.
 DEFAULT_PROXY_URL = "http://taskcluster"
@@ -62,7 +62,7 @@ class MissingSecretError(TaskclusterFailure):
         else:
             message = "Missing values %s in secrets." % ", ".join(missing)
         super().__init__(message)
-        self.missing = list(missing)
+        self.missing: List[str] = list(missing)
 
     def __reduce__(self) -> Any:
         return (self.__class__, (self.missing,))
@@ -232,7 +232,8 @@ def load_secrets(
     missing = [key for key in (required or ()) if key not in merged]
     if missing:
         raise MissingSecretError(missing)
-    return _detached(merged)
+    detached: Dict[str, Any] = _detached(merged)
+    return detached
 
 
 _UPLOAD_DEPRECATED = (

@@ -9,10 +9,24 @@ are PUT to the URL the service returns. These functions need no event loop: they
 import io
 import os
 import random
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from . import _transfer_sync
-from ._transfer import DATA_INLINE_MAX_SIZE, check_binary_file, upload_flow
+from ._transfer import (
+    DATA_INLINE_MAX_SIZE,
+    BytesLike,
+    Expires,
+    ObjectService,
+    ReadableFile,
+    Reader,
+    check_binary_file,
+    upload_flow,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._transfer import UploadArgs
 from .aio import upload as aio_upload  # noqa: F401  (names of the historical module)
 from .aio.asyncutils import ensureCoro as ensureCoro
 from .aio.asyncutils import runAsync as runAsync
@@ -26,11 +40,11 @@ def upload(
     name: str,
     contentType: str,
     contentLength: int,
-    expires: Any,
-    readerFactory: Callable[[], Any],
+    expires: Expires,
+    readerFactory: Callable[[], Reader],
     maxRetries: int = 5,
     uploadId: Optional[str] = None,
-    objectService: Any,
+    objectService: ObjectService,
 ) -> None:
     """Upload `contentLength` bytes read from `readerFactory()` as the object `name` of `projectId`.
 
@@ -52,31 +66,35 @@ def upload(
     _transfer_sync.run(flow, reader_factory=readerFactory)
 
 
-def uploadFromBuf(*, data: bytes, contentLength: Optional[int] = None, **kwargs: Any) -> None:
+def uploadFromBuf(*, data: BytesLike, contentLength: Optional[int] = None, **kwargs: "Unpack[UploadArgs]") -> None:
     """`upload` of an in-memory `data` (bytes-like); `contentLength` defaults to its length. Other arguments are
     those of `upload`, without `readerFactory`."""
-    data = bytes(data)
-    length = len(data) if contentLength is None else contentLength
-    upload(readerFactory=lambda: io.BytesIO(data), contentLength=length, **kwargs)
+    content = bytes(data)
+    length = len(content) if contentLength is None else contentLength
+    upload(readerFactory=lambda: io.BytesIO(content), contentLength=length, **kwargs)
 
 
-def uploadFromFile(*, file: Any, contentLength: Optional[int] = None, **kwargs: Any) -> None:
+def uploadFromFile(*, file: ReadableFile, contentLength: Optional[int] = None, **kwargs: "Unpack[UploadArgs]") -> None:
     """`upload` of a file open for reading in binary mode and seekable (it is rewound for each attempt);
     `contentLength` defaults to the file's size. Other arguments are those of `upload`, without `readerFactory`."""
     check_binary_file(file, "r", "object %r" % (kwargs.get("name"),))
     if contentLength is None:
         contentLength = _size(file)
 
-    def readerFactory() -> Any:
+    def readerFactory() -> ReadableFile:
         file.seek(0)
         return file
 
     upload(readerFactory=readerFactory, contentLength=contentLength, **kwargs)
 
 
-def _size(file: Any) -> int:
+def _size(file: ReadableFile) -> int:
     """The size of a seekable file, in bytes."""
-    try:
-        return os.fstat(file.fileno()).st_size
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return file.seek(0, io.SEEK_END)
+    fileno = getattr(file, "fileno", None)
+    if fileno is not None:
+        try:
+            size: int = os.fstat(fileno()).st_size
+            return size
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+    return file.seek(0, io.SEEK_END)

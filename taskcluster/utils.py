@@ -154,15 +154,17 @@ def dumpJson(obj: Any, **kwargs: Any) -> str:
     """
     import json
 
-    userDefault = kwargs.pop("default", None)
-    if userDefault is None:
-        default = _jsonDefault
-    else:
+    userDefault: Optional[Callable[[Any], Any]] = kwargs.pop("default", None)
+    default: Callable[[Any], Any] = _jsonDefault
+    if userDefault is not None:
+        custom = userDefault
 
-        def default(o: Any) -> Any:
+        def withUserDefault(o: Any) -> Any:
             if isinstance(o, (datetime, date, bytes, bytearray, memoryview)):
                 return _jsonDefault(o)
-            return userDefault(o)
+            return custom(o)
+
+        default = withUserDefault
 
     kwargs.setdefault("separators", (",", ":"))
     return json.dumps(obj, default=default, **kwargs)

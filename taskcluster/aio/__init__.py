@@ -1,7 +1,10 @@
 """Async clients: `taskcluster.aio.<Service>(options, session=...)`, same arguments and results as sync.
 
-Names load lazily, so `import taskcluster.aio` imports neither aiohttp nor any service module.
+Names load lazily, so `import taskcluster.aio` imports neither aiohttp nor any service module. Type checkers see
+the real names through the `if TYPE_CHECKING:` imports below.
 """
+
+from typing import TYPE_CHECKING, Dict
 
 from .. import UTILS
 from .. import exceptions as exceptions  # `taskcluster.aio.exceptions`, as in the historical package
@@ -9,7 +12,7 @@ from .._lazy import lazy_attributes
 from ..exceptions import __all__ as _EXCEPTIONS
 from ..generated._registry import SERVICES
 
-_SOURCES = {name: "taskcluster.generated.aio." + module for name, module in SERVICES.items()}
+_SOURCES: Dict[str, str] = {name: "taskcluster.generated.aio." + module for name, module in SERVICES.items()}
 _SOURCES.update((name, "taskcluster.utils") for name in UTILS)
 _SOURCES.update((name, "taskcluster.exceptions") for name in _EXCEPTIONS)
 _SOURCES.update(
@@ -17,7 +20,54 @@ _SOURCES.update(
     createApiClient="taskcluster.aio.asyncclient",
     createTemporaryCredentials="taskcluster._tempcreds",
 )
-
-__all__ = sorted(_SOURCES)
 _SUBMODULES = ("asyncclient", "asyncutils", "retry", "upload", "download", "reader_writer")
-__getattr__, __dir__ = lazy_attributes(__name__, _SOURCES, _SUBMODULES)
+
+if TYPE_CHECKING:
+    # What the lazy names below resolve to at run time, for type checkers and editors; tests/typing/test_lazy_names.py
+    # checks that this block and `_SOURCES` agree.
+    from .._tempcreds import createTemporaryCredentials as createTemporaryCredentials
+    from ..exceptions import ObjectHashVerificationError as ObjectHashVerificationError
+    from ..exceptions import TaskclusterArtifactError as TaskclusterArtifactError
+    from ..exceptions import TaskclusterAuthFailure as TaskclusterAuthFailure
+    from ..exceptions import TaskclusterConnectionError as TaskclusterConnectionError
+    from ..exceptions import TaskclusterFailure as TaskclusterFailure
+    from ..exceptions import TaskclusterRestFailure as TaskclusterRestFailure
+    from ..exceptions import TaskclusterTopicExchangeFailure as TaskclusterTopicExchangeFailure
+    from ..utils import DELAY_FACTOR as DELAY_FACTOR
+    from ..utils import MAX_DELAY as MAX_DELAY
+    from ..utils import MAX_RETRIES as MAX_RETRIES
+    from ..utils import RANDOMIZATION_FACTOR as RANDOMIZATION_FACTOR
+    from ..utils import calculateSleepTime as calculateSleepTime
+    from ..utils import decryptMessage as decryptMessage
+    from ..utils import dumpJson as dumpJson
+    from ..utils import encodeStringForB64Header as encodeStringForB64Header
+    from ..utils import encryptEnvVar as encryptEnvVar
+    from ..utils import fromNow as fromNow
+    from ..utils import fromNowJSON as fromNowJSON
+    from ..utils import isExpired as isExpired
+    from ..utils import makeB64UrlSafe as makeB64UrlSafe
+    from ..utils import makeB64UrlUnsafe as makeB64UrlUnsafe
+    from ..utils import makeHttpRequest as makeHttpRequest
+    from ..utils import makeSingleHttpRequest as makeSingleHttpRequest
+    from ..utils import optionsFromEnvironment as optionsFromEnvironment
+    from ..utils import putFile as putFile
+    from ..utils import scope_match as scope_match
+    from ..utils import scopeMatch as scopeMatch
+    from ..utils import slugId as slugId
+    from ..utils import stableSlugId as stableSlugId
+    from ..utils import stringDate as stringDate
+    from ..utils import toStr as toStr
+    from . import asyncclient as asyncclient
+    from . import asyncutils as asyncutils
+    from . import download as download
+    from . import reader_writer as reader_writer
+    from . import retry as retry
+    from . import upload as upload
+    from ._services import *  # noqa: F403  (the 24 async service classes)
+    from .asyncclient import createApiClient as createApiClient
+    from .asyncclient import createSession as createSession
+else:
+    # Run time: each name is imported on first access. (Type checkers do not see this branch, so a misspelt name
+    # is an error for them rather than `Any`.)
+    __all__ = sorted(_SOURCES)
+    __getattr__, __dir__ = lazy_attributes(__name__, _SOURCES, _SUBMODULES)

@@ -4,10 +4,12 @@ per transfer. Readers and writers have async `read`/`write`; their factories are
 import asyncio
 import functools
 import inspect
-from typing import Any, Awaitable, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, List, Optional, TypeVar
 
 from .._transfer import (
     CHUNK_SIZE,
+    AsyncReader,
+    AsyncWriter,
     Fetch,
     Flow,
     Meter,
@@ -21,11 +23,18 @@ from .._transfer import (
     error_detail,
 )
 
+if TYPE_CHECKING:
+    import aiohttp
+
+    from ..generated.aio.object import Object
+
 __all__ = ["AsyncDriver", "call_service", "run"]
 
 #: connect and per-read seconds for each storage request
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
+
+_T = TypeVar("_T")
 
 
 async def call_service(service: Any, method: str, *args: Any) -> Any:
@@ -40,7 +49,7 @@ async def call_service(service: Any, method: str, *args: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
-async def _body(reader: Any, meter: Meter) -> Any:
+async def _body(reader: AsyncReader, meter: Meter) -> AsyncIterator[bytes]:
     read = reader.read
     while True:
         size = meter.want()
@@ -55,41 +64,41 @@ class AsyncDriver:
 
     def __init__(
         self,
-        reader_factory: Optional[Callable[[], Awaitable[Any]]] = None,
-        writer_factory: Optional[Callable[[], Awaitable[Any]]] = None,
+        reader_factory: Optional[Callable[[], Awaitable[AsyncReader]]] = None,
+        writer_factory: Optional[Callable[[], Awaitable[AsyncWriter]]] = None,
     ) -> None:
         self.reader_factory = reader_factory
         self.writer_factory = writer_factory
-        self._session: Any = None
-        self._clients: List[Any] = []
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._clients: List[Object] = []
 
-    async def run(self, flow: Flow) -> Any:
+    async def run(self, flow: "Flow[_T]") -> _T:
         try:
             action = next(flow)
             while True:
                 action = flow.send(await self._perform(action))
         except StopIteration as stop:
-            return stop.value
+            result: _T = stop.value
+            return result
         finally:
             flow.close()
             await self._close()
 
     async def _perform(self, action: Any) -> Any:
-        kind = action.__class__
-        if kind is ServiceCall:
+        if isinstance(action, ServiceCall):
             return await call_service(action.service, action.method, *action.args)
-        if kind is Put:
+        if isinstance(action, Put):
             return await self._put(action)
-        if kind is Fetch:
+        if isinstance(action, Fetch):
             return await self._fetch(action)
-        if kind is Sleep:
+        if isinstance(action, Sleep):
             await asyncio.sleep(action.seconds)
             return None
-        if kind is ReadAll:
+        if isinstance(action, ReadAll):
             meter = Meter(action.length, action.what)
             reader = await _made(self.reader_factory, "readerFactory")
             return b"".join([chunk async for chunk in _body(reader, meter)]), meter.hasher
-        if kind is ObjectClient:
+        if isinstance(action, ObjectClient):
             from ..generated.aio.object import Object
 
             client = Object(action.options, session=await self._aiohttp_session())
@@ -97,7 +106,7 @@ class AsyncDriver:
             return client
         raise TypeError("unknown transfer action %r" % (action,))
 
-    async def _aiohttp_session(self) -> Any:
+    async def _aiohttp_session(self) -> "aiohttp.ClientSession":
         if self._session is None:
             import aiohttp
 
@@ -149,12 +158,15 @@ class AsyncDriver:
             self._session = None
 
 
-async def _made(factory: Optional[Callable[[], Any]], name: str) -> Any:
-    """What an async factory makes (a sync factory is accepted too)."""
+async def _made(factory: Optional[Callable[[], Awaitable[_T]]], name: str) -> _T:
+    """What an async factory makes (a sync factory is accepted too, though not typed so)."""
     if factory is None:
         raise TypeError("%s is required" % name)
-    made = factory()
-    return await made if inspect.isawaitable(made) else made
+    made: Any = factory()
+    if inspect.isawaitable(made):
+        made = await made
+    result: _T = made
+    return result
 
 
 def _scrubbed(exc: BaseException) -> BaseException:
@@ -164,9 +176,9 @@ def _scrubbed(exc: BaseException) -> BaseException:
 
 
 async def run(
-    flow: Flow,
-    reader_factory: Optional[Callable[[], Awaitable[Any]]] = None,
-    writer_factory: Optional[Callable[[], Awaitable[Any]]] = None,
-) -> Any:
+    flow: "Flow[_T]",
+    reader_factory: Optional[Callable[[], Awaitable[AsyncReader]]] = None,
+    writer_factory: Optional[Callable[[], Awaitable[AsyncWriter]]] = None,
+) -> _T:
     """Run a transfer flow to its end with aiohttp; returns what the flow returns."""
     return await AsyncDriver(reader_factory, writer_factory).run(flow)

@@ -9,13 +9,13 @@ nothing is ever left unclosed (pass a session for connection reuse). aiohttp is 
 import asyncio
 import inspect
 import random
-from typing import Any, AsyncIterator, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Mapping, Optional, Tuple, Type, TypeVar, cast
 
 from .. import exceptions as exceptions  # module attributes of the historical `taskcluster.aio.asyncclient`
 from .. import utils as utils
 from .._base import ClientCore
 from .._flow import Request, Send, call_flow, scrub_transport_error
-from .._pagination import next_page_query, page_items
+from .._pagination import AsyncPaginated, next_page_query, page_items
 from .._prepare import CallArgs, CompiledFunction
 from .._responses import Answer
 from .._tempcreds import createTemporaryCredentials
@@ -26,11 +26,16 @@ from . import asyncutils as asyncutils
 from . import retry as retry
 from .asyncutils import createSession
 
+if TYPE_CHECKING:
+    import aiohttp
+
 __all__ = ["AsyncBaseClient", "config", "createApiClient", "createSession", "createTemporaryCredentials"]
 
 _aiohttp: Any = None
 _yarl_url: Any = None
 _NO_CONTENT_TYPE = ("Content-Type",)
+
+_Client = TypeVar("_Client", bound="AsyncBaseClient")
 
 
 def _load_aiohttp() -> Any:
@@ -47,13 +52,19 @@ def _load_aiohttp() -> Any:
 class AsyncBaseClient(ClientCore):
     """Base of the generated async clients (`taskcluster.aio.<Service>`)."""
 
-    def __init__(self, options: Optional[Mapping[str, Any]] = None, session: Any = None) -> None:
+    _paginated_method = AsyncPaginated
+
+    def __init__(
+        self, options: Optional[Mapping[str, Any]] = None, session: "Optional[aiohttp.ClientSession]" = None
+    ) -> None:
         super().__init__(options)
-        self.session = session
+        #: The `aiohttp.ClientSession` this client sends with: the one given, the one `async with` opened, or None
+        #: (then each call opens and closes its own).
+        self.session: Optional[aiohttp.ClientSession] = session
         self._owns_session = False
         self._timeout: Any = None
 
-    async def __aenter__(self) -> "AsyncBaseClient":
+    async def __aenter__(self: _Client) -> _Client:
         if self.session is None:
             self.session = createSession()
             self._owns_session = True
@@ -105,7 +116,7 @@ class AsyncBaseClient(ClientCore):
         flow = call_flow(request, self._signer, self._opts.max_retries, random.random)
         action = next(flow)
         while True:
-            if action.__class__ is Send:
+            if isinstance(action, Send):
                 try:
                     async with session.request(
                         action.method,
@@ -140,6 +151,10 @@ class AsyncBaseClient(ClientCore):
                 return
             query = following
 
+    def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
+        fn, call = self._split_call(name, args, kwargs)
+        return self._iter_pages(fn, call)
+
     async def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
         fn, call = self._split_call(name, args, kwargs)
         key = fn.items_key
@@ -150,6 +165,17 @@ class AsyncBaseClient(ClientCore):
                 yield items.pop()
 
 
-def createApiClient(name: str, api: Mapping[str, Any]) -> type:
-    """Build an async client class at run time from an API reference or an apis.json entry `{"reference": ...}`."""
-    return build_api_class(name, api, AsyncBaseClient)
+if TYPE_CHECKING:
+
+    class _AsyncApiClient(AsyncBaseClient):
+        """An async client class built by `createApiClient`: its API methods are known at run time only."""
+
+        def __getattr__(self, name: str) -> Callable[..., Any]: ...
+
+
+def createApiClient(name: str, api: Mapping[str, Any]) -> "Type[_AsyncApiClient]":
+    """Build an async client class at run time from an API reference or an apis.json entry `{"reference": ...}`.
+
+    Type checkers see an `AsyncBaseClient` whose other attributes are methods of unknown signature.
+    """
+    return cast("Type[_AsyncApiClient]", build_api_class(name, api, AsyncBaseClient))

@@ -16,7 +16,7 @@ from ..utils import MAX_RETRIES
 
 __all__ = ["createSession", "ensureCoro", "makeHttpRequest", "makeSingleHttpRequest", "putFile", "runAsync"]
 
-log = logging.getLogger(__name__)
+log: logging.Logger = logging.getLogger(__name__)
 
 
 def createSession(*args: Any, loop: Any = None, **kwargs: Any) -> Any:

@@ -6,9 +6,20 @@ executor).
 """
 
 import random
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
+from typing import Awaitable, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
-from .._transfer import ACCEPTABLE_HASHES, Hasher, artifact_flow, download_flow, writing_to
+from .._transfer import (
+    ACCEPTABLE_HASHES,
+    AsyncWriter,
+    BytesLike,
+    Hasher,
+    ObjectService,
+    QueueService,
+    WritableFile,
+    artifact_flow,
+    download_flow,
+    writing_to,
+)
 from .._transfer import verifyHashes as _verify
 from ..exceptions import ObjectHashVerificationError as ObjectHashVerificationError
 from ..exceptions import TaskclusterArtifactError as TaskclusterArtifactError
@@ -34,14 +45,14 @@ __all__ = [
 
 
 async def download(
-    *, name: str, maxRetries: int = 5, objectService: Any, writerFactory: Callable[[], Awaitable[Any]]
+    *, name: str, maxRetries: int = 5, objectService: ObjectService, writerFactory: Callable[[], Awaitable[AsyncWriter]]
 ) -> str:
     """Download the object `name` into a writer from `await writerFactory()`; returns its content type."""
     flow = download_flow(name=name, maxRetries=maxRetries, objectService=objectService, rand=random.random)
     return await _transfer_async.run(flow, writer_factory=writerFactory)
 
 
-async def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -> Tuple[memoryview, str]:
+async def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: ObjectService) -> Tuple[memoryview, str]:
     """Download the object `name` into memory; returns `(data, contentType)`."""
     writers: List[BufferWriter] = []
     content_type = await download(
@@ -50,7 +61,7 @@ async def downloadToBuf(*, name: str, maxRetries: int = 5, objectService: Any) -
     return writers[-1].getbuffer(), content_type
 
 
-async def downloadToFile(file: Any, *, name: str, maxRetries: int = 5, objectService: Any) -> str:
+async def downloadToFile(file: WritableFile, *, name: str, maxRetries: int = 5, objectService: ObjectService) -> str:
     """Download the object `name` into `file` (binary, writable, seekable, truncatable; rewritten from the start
     on each attempt and left empty by a failed download); returns the content type."""
     with writing_to(file, "object %r" % (name,)):
@@ -65,8 +76,8 @@ async def downloadArtifact(
     name: str,
     runId: Optional[Union[int, str]] = None,
     maxRetries: int = 5,
-    queueService: Any,
-    writerFactory: Callable[[], Awaitable[Any]],
+    queueService: QueueService,
+    writerFactory: Callable[[], Awaitable[AsyncWriter]],
 ) -> str:
     """Download an artifact of any storage type into a writer (see `taskcluster.download.downloadArtifact`)."""
     flow = artifact_flow(
@@ -76,7 +87,12 @@ async def downloadArtifact(
 
 
 async def downloadArtifactToBuf(
-    *, taskId: str, name: str, runId: Optional[Union[int, str]] = None, maxRetries: int = 5, queueService: Any
+    *,
+    taskId: str,
+    name: str,
+    runId: Optional[Union[int, str]] = None,
+    maxRetries: int = 5,
+    queueService: QueueService,
 ) -> Tuple[memoryview, str]:
     """Download an artifact into memory; returns `(data, contentType)`."""
     writers: List[BufferWriter] = []
@@ -88,13 +104,13 @@ async def downloadArtifactToBuf(
 
 
 async def downloadArtifactToFile(
-    file: Any,
+    file: WritableFile,
     *,
     taskId: str,
     name: str,
     runId: Optional[Union[int, str]] = None,
     maxRetries: int = 5,
-    queueService: Any,
+    queueService: QueueService,
 ) -> str:
     """Download an artifact into `file` (as `downloadToFile`); returns the content type."""
     with writing_to(file, "artifact %r of task %s" % (name, taskId)):
@@ -104,7 +120,7 @@ async def downloadArtifactToFile(
         )  # fmt: skip
 
 
-def verifyHashes(observed: Dict[str, str], expected: Dict[str, str]) -> None:
+def verifyHashes(observed: Mapping[str, str], expected: Mapping[str, str]) -> None:
     """Raise `ObjectHashVerificationError` unless the observed hashes agree with the expected ones and at least one
     of sha256/sha512 was compared."""
     _verify(observed, expected)
@@ -113,7 +129,7 @@ def verifyHashes(observed: Dict[str, str], expected: Dict[str, str]) -> None:
 class HashingWriter:
     """A writer that hashes (sha256, sha512) what it passes on to `inner`."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: AsyncWriter) -> None:
         self.inner = inner
         self._hasher = Hasher()
 
@@ -121,7 +137,7 @@ class HashingWriter:
         await self.inner.write(chunk)
         self.update(chunk)
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: BytesLike) -> None:
         self._hasher.update(chunk)
 
     def hashes(self) -> Dict[str, str]:
@@ -139,7 +155,7 @@ def _buffers(writers: List[BufferWriter]) -> Callable[[], Awaitable[BufferWriter
     return writerFactory
 
 
-def _rewind(file: Any) -> Callable[[], Awaitable[FileWriter]]:
+def _rewind(file: WritableFile) -> Callable[[], Awaitable[FileWriter]]:
     """A writer factory that empties `file` and writes it from the start."""
 
     async def writerFactory() -> FileWriter:

@@ -5,19 +5,36 @@ As `taskcluster.upload`, but the reader factory is an async callable returning a
 sync `taskcluster.Object` (whose calls then run in an executor).
 """
 
+import builtins
 import os
 import random
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable, Dict, Optional
 
 import taskcluster as taskcluster  # a module attribute of the historical `taskcluster.aio.upload`
 
-from .._transfer import DATA_INLINE_MAX_SIZE, Hasher, ShortRead, check_binary_file, upload_flow
+from .._transfer import (
+    DATA_INLINE_MAX_SIZE,
+    AsyncReader,
+    BytesLike,
+    Expires,
+    Hasher,
+    ObjectService,
+    ReadableFile,
+    ShortRead,
+    check_binary_file,
+    upload_flow,
+)
 from . import _transfer_async
 from .asyncutils import ensureCoro as ensureCoro
 from .reader_writer import BufferReader, FileReader
 from .reader_writer import BufferWriter as BufferWriter
 from .reader_writer import streamingCopy as streamingCopy
 from .retry import retry as retry
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._transfer import UploadArgs
 
 __all__ = ["DATA_INLINE_MAX_SIZE", "HashingReader", "upload", "uploadFromBuf", "uploadFromFile"]
 
@@ -28,11 +45,11 @@ async def upload(
     name: str,
     contentType: str,
     contentLength: int,
-    expires: Any,
-    readerFactory: Callable[[], Awaitable[Any]],
+    expires: Expires,
+    readerFactory: Callable[[], Awaitable[AsyncReader]],
     maxRetries: int = 5,
     uploadId: Optional[str] = None,
-    objectService: Any,
+    objectService: ObjectService,
 ) -> None:
     """Upload `contentLength` bytes read from `await readerFactory()` as the object `name` of `projectId`
     (see `taskcluster.upload.upload`)."""
@@ -50,18 +67,22 @@ async def upload(
     await _transfer_async.run(flow, reader_factory=readerFactory)
 
 
-async def uploadFromBuf(*, data: bytes, contentLength: Optional[int] = None, **kwargs: Any) -> None:
+async def uploadFromBuf(
+    *, data: BytesLike, contentLength: Optional[int] = None, **kwargs: "Unpack[UploadArgs]"
+) -> None:
     """`upload` of an in-memory `data`; `contentLength` defaults to its length."""
-    data = bytes(data)
+    content = bytes(data)
 
     async def readerFactory() -> BufferReader:
-        return BufferReader(data)
+        return BufferReader(content)
 
-    await upload(readerFactory=readerFactory, contentLength=len(data) if contentLength is None else contentLength,
+    await upload(readerFactory=readerFactory, contentLength=len(content) if contentLength is None else contentLength,
                  **kwargs)  # fmt: skip
 
 
-async def uploadFromFile(*, file: Any, contentLength: Optional[int] = None, **kwargs: Any) -> None:
+async def uploadFromFile(
+    *, file: ReadableFile, contentLength: Optional[int] = None, **kwargs: "Unpack[UploadArgs]"
+) -> None:
     """`upload` of a sync file open for reading in binary mode and seekable (rewound for each attempt);
     `contentLength` defaults to the file's size."""
     check_binary_file(file, "r", "object %r" % (kwargs.get("name"),))
@@ -75,17 +96,21 @@ async def uploadFromFile(*, file: Any, contentLength: Optional[int] = None, **kw
     await upload(readerFactory=readerFactory, contentLength=contentLength, **kwargs)
 
 
-def _size(file: Any) -> int:
-    try:
-        return os.fstat(file.fileno()).st_size
-    except (AttributeError, OSError, ValueError):
-        return file.seek(0, os.SEEK_END)
+def _size(file: ReadableFile) -> int:
+    fileno = getattr(file, "fileno", None)
+    if fileno is not None:
+        try:
+            size: int = os.fstat(fileno()).st_size
+            return size
+        except (OSError, ValueError):
+            pass
+    return file.seek(0, os.SEEK_END)
 
 
 class HashingReader:
     """A reader that hashes (sha256, sha512) and counts what it passes on from `inner`."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: AsyncReader) -> None:
         self.inner = inner
         self._hasher = Hasher()
 
@@ -94,12 +119,12 @@ class HashingReader:
         """How many bytes were read."""
         return self._hasher.count
 
-    async def read(self, max_size: int) -> bytes:
+    async def read(self, max_size: int) -> builtins.bytes:  # `bytes` in this class is the property above
         chunk = await self.inner.read(max_size)
         self.update(chunk)
         return chunk
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: BytesLike) -> None:
         self._hasher.update(chunk)
 
     def hashes(self, contentLength: int) -> Dict[str, str]:

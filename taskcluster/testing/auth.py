@@ -60,6 +60,10 @@ class _DropDebug(logging.Filter):
         return record.levelno > logging.DEBUG
 
 
+# mohawk ships no type information; pyright would take the types of its parameters from their default values
+# (`content=EmptyValue`, `localtime_offset_in_seconds=0`), so the receiver is called untyped, as mypy sees it.
+_Receiver: Callable[..., Any] = mohawk.Receiver
+
 for _name in ("mohawk", "mohawk.base", "mohawk.receiver", "mohawk.sender", "mohawk.util", "mohawk.bewit"):
     logging.getLogger(_name).addFilter(_DropDebug())
 
@@ -81,11 +85,11 @@ class ClientInfo:
         disabled: bool = False,
         expires: Optional[str] = None,
     ) -> None:
-        self.client_id = client_id
-        self.access_token = access_token
-        self.scopes = scopes
-        self.disabled = disabled
-        self.expires = expires
+        self.client_id: str = client_id
+        self.access_token: str = access_token
+        self.scopes: List[str] = scopes
+        self.disabled: bool = disabled
+        self.expires: Optional[str] = expires
 
     def __repr__(self) -> str:
         return "ClientInfo(client_id=%r, scopes=%r, accessToken=<hidden>)" % (self.client_id, self.scopes)
@@ -97,9 +101,9 @@ class Principal:
     __slots__ = ("client_id", "scheme", "scopes")
 
     def __init__(self, client_id: Optional[str], scopes: ScopeSet, scheme: str) -> None:
-        self.client_id = client_id
-        self.scopes = scopes
-        self.scheme = scheme
+        self.client_id: Optional[str] = client_id
+        self.scopes: ScopeSet = scopes
+        self.scheme: str = scheme
 
     def __repr__(self) -> str:
         return "Principal(client_id=%r, scheme=%r, scopes=%r)" % (self.client_id, self.scheme, list(self.scopes))
@@ -167,6 +171,15 @@ def _is_whole_number(value: Any) -> bool:
     if isinstance(value, int):
         return True
     return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
+def _milliseconds(cert: Dict[str, Any], name: str) -> float:
+    """The certificate's time field `name` (milliseconds since the epoch), checked to be a whole number."""
+    value: Any = cert.get(name)
+    if not _is_whole_number(value):
+        raise AuthenticationError("ext.certificate.%s must be a finite integer (milliseconds since the epoch)" % name)
+    result: float = value
+    return result
 
 
 def temporary_access_token(issuer_access_token: str, seed: str) -> str:
@@ -261,7 +274,7 @@ class Authenticator:
         credentials = {"id": client_id, "key": key, "algorithm": "sha256"}
         now = self.clock()
         try:
-            mohawk.Receiver(
+            _Receiver(
                 lambda _id: credentials,
                 header,
                 url,
@@ -356,12 +369,7 @@ class Authenticator:
         seed = cert.get("seed")
         if not isinstance(seed, str) or len(seed) != 44:
             raise AuthenticationError("ext.certificate.seed must be a string of 44 characters")
-        start, expiry = cert.get("start"), cert.get("expiry")
-        for name, value in (("start", start), ("expiry", expiry)):
-            if not _is_whole_number(value):
-                raise AuthenticationError(
-                    "ext.certificate.%s must be a finite integer (milliseconds since the epoch)" % name
-                )
+        start, expiry = _milliseconds(cert, "start"), _milliseconds(cert, "expiry")
         scopes = cert.get("scopes")
         if not isinstance(scopes, list) or not all(is_valid_scope(s) for s in scopes):
             raise AuthenticationError("ext.certificate.scopes must be a list of valid scopes")

@@ -8,7 +8,7 @@ import asyncio
 import datetime
 import sys
 import time
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import taskcluster
 import taskcluster.aio
@@ -25,9 +25,9 @@ class Tour:
     """Numbered steps with timing; `say` prints an indented result line."""
 
     def __init__(self) -> None:
-        self.number = 0
-        self.started = time.monotonic()
-        self.interactive = sys.stdout.isatty()
+        self.number: int = 0
+        self.started: float = time.monotonic()
+        self.interactive: bool = sys.stdout.isatty()
         self._last_drawn = -1
 
     def step(self, title: str) -> None:
@@ -215,6 +215,8 @@ def run(count: int) -> None:
                 as_task.reportCompleted(task_id, run_id)
                 completed += 1
             tour.progress("claim + complete", completed, count)
+        if artifact_task is None:
+            raise RuntimeError("the demo claimed no task, so it uploaded no artifact")
         tour.say("claimed with the task's own temporary credentials; artifact uploaded for %s" % artifact_task)
 
         tour.step("Download the artifacts with taskcluster.download (any storage type; object data hash-checked)")
@@ -224,7 +226,7 @@ def run(count: int) -> None:
         )
         tour.say("object artifact: %d bytes of %s, sha256 verified" % (len(data), content_type))
 
-        async def fetch_s3_artifact() -> Any:
+        async def fetch_s3_artifact() -> Tuple[memoryview, str]:
             async with taskcluster.aio.Queue(root) as async_reader:
                 return await taskcluster.aio.download.downloadArtifactToBuf(
                     taskId=artifact_task, name="private/demo/report.txt", queueService=async_reader

@@ -33,7 +33,7 @@ class Entry:
     )
 
     def __init__(self, service: str, info: Mapping[str, Any]) -> None:
-        self.service = service
+        self.service: str = service
         self.name: str = info["name"]
         self.method: str = info["method"].upper()
         self.route: str = info["route"]

@@ -10,7 +10,7 @@ Scope expressions (the ``scopes`` of an API entry) are a scope string, ``{"AllOf
 ``{"for": <var>, "in": <param>, "each": <template>}``; ``<name>`` in strings is filled from parameters.
 """
 
-from typing import Any, Iterable, List, Mapping, Optional
+from typing import Any, Iterable, Iterator, List, Mapping, Optional
 
 __all__ = [
     "MAX_EXPANDED_SCOPES",
@@ -52,7 +52,7 @@ class ScopeSet:
     __slots__ = ("_exact", "_prefixes", "scopes")
 
     def __init__(self, scopes: Iterable[str]) -> None:
-        self.scopes = normalize_scopes(scopes)
+        self.scopes: List[str] = normalize_scopes(scopes)
         self._exact = frozenset(self.scopes)
         self._prefixes = tuple(s[:-1] for s in self.scopes if s.endswith("*"))
 
@@ -61,7 +61,7 @@ class ScopeSet:
             return True
         return any(scope.startswith(p) for p in self._prefixes)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.scopes)
 
     def __len__(self) -> int:

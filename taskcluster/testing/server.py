@@ -35,6 +35,7 @@ import mohawk.bewit
 from aiohttp import web
 from mohawk.base import Resource
 
+from ..utils import slugId
 from . import services
 from ._schema import validate
 from ._time import format_date, now, to_ms
@@ -53,9 +54,9 @@ from .store import NEVER_EXPIRES, Store
 
 __all__ = ["DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
 
-log = logging.getLogger("taskcluster.testing")
+log: logging.Logger = logging.getLogger("taskcluster.testing")
 
-DEFAULT_ROOT_CLIENT_ID = "static/taskcluster/root"
+DEFAULT_ROOT_CLIENT_ID: str = "static/taskcluster/root"
 _CREATED_BY = "created by LocalDeployment.create_client"
 #: Largest request body accepted (artifact and object uploads are held in memory and SQLite).
 MAX_BODY_BYTES = 1024 * 1024 * 1024
@@ -93,22 +94,22 @@ class _Core:
         clients: Optional[Mapping[str, Iterable[str]]],
         clock: Optional[Callable[[], float]],
     ) -> None:
-        self.db_path = db_path
-        self.root_client_id = root_client_id
+        self.db_path: Optional[str] = db_path
+        self.root_client_id: str = root_client_id
         self._requested_root_token = root_access_token
-        self.root_access_token = ""
-        self.host = host
-        self.port = port
-        self.clock = clock or time.time
-        self.configured_clients = {cid: list(scopes) for cid, scopes in (clients or {}).items()}
+        self.root_access_token: str = ""
+        self.host: str = host
+        self.port: int = port
+        self.clock: Callable[[], float] = clock or time.time
+        self.configured_clients: Dict[str, List[str]] = {cid: list(scopes) for cid, scopes in (clients or {}).items()}
         self.client_credentials: Dict[str, Dict[str, str]] = {}
-        self.root_url = ""
+        self.root_url: str = ""
         self.store: Optional[Store] = None
         self._runner: Optional[web.AppRunner] = None
         self._expansions: Dict[Tuple[str, ...], List[str]] = {}
         self._expansions_version = -1
         self.tables: Dict[str, ServiceTable] = {}
-        self.authenticator = Authenticator(self._load_client, self.expand, self.clock)
+        self.authenticator: Authenticator = Authenticator(self._load_client, self.expand, self.clock)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -123,8 +124,9 @@ class _Core:
             app = web.Application(client_max_size=MAX_BODY_BYTES)
             app.router.add_route("*", "/{tail:.*}", self._dispatch)
             # aiohttp >= 3.9 takes the shutdown timeout on the runner, older versions on the site
-            timeout = {"shutdown_timeout": 0.5}
-            runner_kwargs, site_kwargs = (timeout, {}) if _AIOHTTP_39 else ({}, timeout)
+            timeout: Dict[str, Any] = {"shutdown_timeout": 0.5}
+            none: Dict[str, Any] = {}
+            runner_kwargs, site_kwargs = (timeout, none) if _AIOHTTP_39 else (none, timeout)
             self._runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_kwargs)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.port, **site_kwargs)
@@ -200,14 +202,12 @@ class _Core:
         """Temporary credentials issued by the root client: named ``name`` (as the queue issues task
         credentials), or unnamed (clientId of the root client) when ``name`` is None (as the queue issues
         the credentials of object artifacts)."""
-        import slugid
-
         cert: Dict[str, Any] = {
             "version": 1,
             "scopes": scopes,
             "start": to_ms(start),
             "expiry": to_ms(expiry),
-            "seed": slugid.nice() + slugid.nice(),
+            "seed": slugId() + slugId(),
         }
         if name is not None:
             cert["issuer"] = self.root_client_id

@@ -17,8 +17,7 @@ import tempfile
 import threading
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
-import slugid
-
+from ..utils import slugId
 from ._time import format_date, now
 
 __all__ = ["SCHEMA_VERSION", "Store", "StoreError", "Tx", "new_access_token"]
@@ -185,7 +184,7 @@ class StoreError(Exception):
 
 
 def new_access_token() -> str:
-    return slugid.nice() + slugid.nice()
+    return slugId() + slugId()
 
 
 class Store:
@@ -200,10 +199,10 @@ class Store:
         if path is None:
             self._tempdir = tempfile.mkdtemp(prefix="taskcluster-local-")
             path = os.path.join(self._tempdir, "state.sqlite")
-        self.path = os.fspath(path)
-        self.lock = threading.RLock()
+        self.path: str = os.fspath(path)
+        self.lock: threading.RLock = threading.RLock()
         #: bumped whenever roles change, so callers can cache role expansions
-        self.roles_version = 0
+        self.roles_version: int = 0
         self._roles_cache: Optional[Dict[str, List[str]]] = None
         self._conn: Optional[sqlite3.Connection] = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False
@@ -277,7 +276,10 @@ class Store:
 
     def get_client(self, client_id: str) -> Optional[sqlite3.Row]:
         with self.lock:
-            return self._connection().execute("SELECT * FROM clients WHERE client_id = ?", (client_id,)).fetchone()
+            row: Optional[sqlite3.Row] = (
+                self._connection().execute("SELECT * FROM clients WHERE client_id = ?", (client_id,)).fetchone()
+            )
+            return row
 
     # ------------------------------------------------------------------------------------------------------
     def ensure_root(self, client_id: str, access_token: Optional[str], clock: float) -> str:
@@ -351,9 +353,9 @@ class Tx:
     __slots__ = ("conn", "roles_changed", "store")
 
     def __init__(self, conn: sqlite3.Connection, store: Store) -> None:
-        self.conn = conn
-        self.store = store
-        self.roles_changed = False
+        self.conn: sqlite3.Connection = conn
+        self.store: Store = store
+        self.roles_changed: bool = False
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -364,7 +366,8 @@ class Tx:
                 self.conn.execute(statement)
 
     def one(self, sql: str, params: Any = ()) -> Optional[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchone()
+        row: Optional[sqlite3.Row] = self.conn.execute(sql, params).fetchone()
+        return row
 
     def all(self, sql: str, params: Any = ()) -> List[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
@@ -410,14 +413,17 @@ class Tx:
         """Create ``client_id``, or give the existing one these scopes and expiry and enable it; returns its
         access token (``access_token`` if given, else the existing one, else a new random one)."""
         row = self.one("SELECT access_token FROM clients WHERE client_id = ?", (client_id,))
-        if access_token is None:
-            access_token = row["access_token"] if row is not None else new_access_token()
+        token: str
+        if access_token is not None:
+            token = access_token
+        else:
+            token = row["access_token"] if row is not None else new_access_token()
         if row is None:
-            self.insert_client(client_id, access_token, description, scopes, expires, stamp)
+            self.insert_client(client_id, token, description, scopes, expires, stamp)
         else:
             self.execute(
                 "UPDATE clients SET access_token = ?, scopes = ?, expires = ?, disabled = 0, last_modified = ? "
                 "WHERE client_id = ?",
-                (access_token, json.dumps(scopes), expires, stamp, client_id),
+                (token, json.dumps(scopes), expires, stamp, client_id),
             )
-        return access_token
+        return token

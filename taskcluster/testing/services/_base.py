@@ -4,10 +4,16 @@ import base64
 import binascii
 import datetime
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Type
 
 from .._time import format_date, now, parse_date
 from ..scopes import MissingParameter, describe, instantiate, unsatisfied
+
+if TYPE_CHECKING:
+    from ..auth import Principal
+    from ..routes import Entry
+    from ..server import _Core
+    from ..store import Store
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -37,11 +43,11 @@ class ServiceError(Exception):
         extra: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = dict(headers or {})
-        self.extra = dict(extra or {})
+        self.status: int = status
+        self.code: str = code
+        self.message: str = message
+        self.headers: Dict[str, str] = dict(headers or {})
+        self.extra: Dict[str, Any] = dict(extra or {})
 
 
 def not_found(message: str) -> ServiceError:
@@ -62,9 +68,9 @@ class Reply:
     __slots__ = ("body", "headers", "status")
 
     def __init__(self, body: Any = None, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> None:
-        self.body = body
-        self.status = status
-        self.headers = dict(headers or {})
+        self.body: Any = body
+        self.status: int = status
+        self.headers: Dict[str, str] = dict(headers or {})
 
 
 def encode_token(values: List[Any]) -> str:
@@ -98,29 +104,29 @@ class Call:
     def __init__(
         self,
         *,
-        entry: Any,
+        entry: "Entry",
         params: Dict[str, str],
         query: Dict[str, str],
         payload: Any,
-        principal: Any,
-        store: Any,
-        deployment: Any,
+        principal: "Principal",
+        store: "Store",
+        deployment: "_Core",
         base_url: str,
         clock: float,
     ) -> None:
-        self.entry = entry
-        self.params = params
-        self.query = query
-        self.payload = payload
-        self.principal = principal
-        self.store = store
-        self.deployment = deployment
-        self.base_url = base_url
-        self.clock = clock
+        self.entry: Entry = entry
+        self.params: Dict[str, str] = params
+        self.query: Dict[str, str] = query
+        self.payload: Any = payload
+        self.principal: Principal = principal
+        self.store: Store = store
+        self.deployment: _Core = deployment
+        self.base_url: str = base_url
+        self.clock: float = clock
         self.now: datetime.datetime = now(clock)
-        self.now_text = format_date(self.now)
+        self.now_text: str = format_date(self.now)
         #: True once the entry's scope expression was enforced (the server refuses to answer otherwise)
-        self.authorized = not entry.scopes
+        self.authorized: bool = not entry.scopes
 
     # -- authorization -----------------------------------------------------------------------------------
     def authorize_from_route(self) -> None:

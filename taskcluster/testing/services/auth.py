@@ -2,10 +2,10 @@
 
 import json
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from .._time import format_date
-from ..auth import ClientInfo
+from ..auth import ClientInfo, ClientLoader
 from ..scopes import ScopeExpansionError, expand_scopes
 from ..store import new_access_token
 from ._base import Call, Reply, ServiceError, bad_input, conflict, not_found, page
@@ -322,7 +322,7 @@ def test_authenticate_get(call: Call) -> Reply:
     return _test_result(call, ["test:authenticate-get"])
 
 
-def _tester(scopes: List[str]) -> Any:
+def _tester(scopes: List[str]) -> ClientLoader:
     def load(client_id: str) -> Optional[ClientInfo]:
         if client_id == TESTER_ID:
             return ClientInfo(TESTER_ID, TESTER_TOKEN, scopes)
@@ -331,7 +331,7 @@ def _tester(scopes: List[str]) -> Any:
     return load
 
 
-def _tester_from_payload(payload: Any) -> Any:
+def _tester_from_payload(payload: Any) -> ClientLoader:
     scopes = payload.get("clientScopes") if isinstance(payload, dict) else None
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         scopes = []
@@ -361,7 +361,7 @@ HANDLERS = {
 }
 
 #: Endpoints that authenticate against their own client (entry name -> payload -> client loader).
-LOADERS = {
+LOADERS: Dict[str, Callable[[Any], ClientLoader]] = {
     "testAuthenticate": _tester_from_payload,
     "testAuthenticateGet": lambda payload: _tester(TESTER_GET_SCOPES),
 }

@@ -63,12 +63,12 @@ class Task:
     __slots__ = ("definition", "dirty", "retries_left", "runs", "seq", "task_id")
 
     def __init__(self, row: Any) -> None:
-        self.seq = row["seq"]
-        self.task_id = row["task_id"]
-        self.definition = json.loads(row["definition"])
+        self.seq: int = row["seq"]
+        self.task_id: str = row["task_id"]
+        self.definition: Dict[str, Any] = json.loads(row["definition"])
         self.runs: List[Dict[str, Any]] = json.loads(row["runs"])
-        self.retries_left = row["retries_left"]
-        self.dirty = False
+        self.retries_left: int = row["retries_left"]
+        self.dirty: bool = False
 
     @property
     def state(self) -> str:
@@ -148,13 +148,20 @@ def _refresh(db: Any, call: Call, row: Any) -> Task:
     return task
 
 
-def _load(db: Any, call: Call, task_id: str, required: bool = True) -> Optional[Task]:
+def _find(db: Any, call: Call, task_id: str) -> Optional[Task]:
+    """The task ``task_id`` brought up to date, or None when there is no such task."""
     row = db.one("SELECT * FROM tasks WHERE task_id = ?", (task_id,))
     if row is None:
-        if required:
-            raise not_found("Task %s not found" % task_id)
         return None
     return _refresh(db, call, row)
+
+
+def _load(db: Any, call: Call, task_id: str) -> Task:
+    """The task ``task_id`` brought up to date; 404 when there is no such task."""
+    task = _find(db, call, task_id)
+    if task is None:
+        raise not_found("Task %s not found" % task_id)
+    return task
 
 
 def _run(task: Task, run_id: str) -> Dict[str, Any]:
@@ -166,7 +173,7 @@ def _run(task: Task, run_id: str) -> Dict[str, Any]:
 def _schedule_dependents(db: Any, call: Call, task_id: str) -> None:
     """Schedule unscheduled tasks whose dependencies are now satisfied."""
     for dep_row in db.all("SELECT dependent FROM task_dependencies WHERE dependency = ?", (task_id,)):
-        dependent = _load(db, call, dep_row["dependent"], required=False)
+        dependent = _find(db, call, dep_row["dependent"])
         if dependent is None or dependent.state != "unscheduled":
             continue
         if _dependencies_met(db, call, dependent):
@@ -224,6 +231,8 @@ def _definition(call: Call, task_id: str) -> Dict[str, Any]:
         if field in p:
             p[field] = normalize_date(p[field])
     deadline = parse_date(p["deadline"])
+    if deadline is None:  # the schema asks for a date-time; a date that does not parse is still refused
+        raise bad_input("deadline %r is not an ISO 8601 date-time" % (p["deadline"],))
     if "expires" not in p:
         p["expires"] = format_date(deadline + datetime.timedelta(days=365))
     if deadline > call.now + MAX_DEADLINE:
@@ -252,7 +261,7 @@ def create_task(call: Call) -> Reply:
         legacyScopes=False,
     )
     with call.store.transaction() as db:
-        existing = _load(db, call, task_id, required=False)
+        existing = _find(db, call, task_id)
         if existing is not None:
             if existing.definition != d:
                 raise conflict("taskId %s already used by a task with another definition" % task_id)
@@ -378,9 +387,8 @@ def list_dependent_tasks(call: Call) -> Reply:
 def pending_tasks(call: Call) -> Reply:
     queue_id = call.params["taskQueueId"]
     with call.store.transaction() as db:
-        count = db.one("SELECT count(*) AS n FROM tasks WHERE task_queue_id = ? AND state = 'pending'", (queue_id,))[
-            "n"
-        ]
+        row = db.one("SELECT count(*) AS n FROM tasks WHERE task_queue_id = ? AND state = 'pending'", (queue_id,))
+        count = row["n"] if row is not None else 0  # an aggregate query always has its row
     prov, _, wtype = queue_id.partition("/")
     return Reply({"provisionerId": prov, "workerType": wtype, "taskQueueId": queue_id, "pendingTasks": count})
 
@@ -677,7 +685,8 @@ def _artifact_row(db: Any, task: Task, run_id: int, name: str, present: bool = F
 def _chosen_run(call: Call, task: Task, latest: bool) -> int:
     """The run a call names: its `runId`, or the task's latest run."""
     if not latest:
-        return _run(task, call.params["runId"])["runId"]
+        run_id: int = _run(task, call.params["runId"])["runId"]
+        return run_id
     if not task.runs:
         raise not_found("Task %s has no runs" % task.task_id)
     return len(task.runs) - 1

@@ -79,13 +79,28 @@ def check_with_mohawk() -> str:
 
     key = token.encode()
     url = "http://127.0.0.1:8080/api/queue/v1/task/abc/status?x=1"
-    mohawk.Receiver(lookup, header(client_id, key, "GET", "/api/queue/v1/task/abc/status?x=1", "127.0.0.1", 8080),
-                    url, "GET", content=b"", content_type="", seen_nonce=unseen)
+    mohawk.Receiver(
+        lookup,
+        header(client_id, key, "GET", "/api/queue/v1/task/abc/status?x=1", "127.0.0.1", 8080),
+        url,
+        "GET",
+        content=b"",
+        content_type="",
+        seen_nonce=unseen,
+    )
     body = b'{"a": 1}'
-    signed = header(client_id, key, "PUT", "/api/queue/v1/task/abc", "127.0.0.1", 8080,
-                    payload_hash("application/json", body))
-    mohawk.Receiver(lookup, signed, "http://127.0.0.1:8080/api/queue/v1/task/abc", "PUT",
-                    content=body, content_type="application/json", seen_nonce=unseen)
+    signed = header(
+        client_id, key, "PUT", "/api/queue/v1/task/abc", "127.0.0.1", 8080, payload_hash("application/json", body)
+    )
+    mohawk.Receiver(
+        lookup,
+        signed,
+        "http://127.0.0.1:8080/api/queue/v1/task/abc",
+        "PUT",
+        content=body,
+        content_type="application/json",
+        seen_nonce=unseen,
+    )
     resource = "/api/queue/v1/task/abc/artifacts/public%2Fx"
     value = bewit(client_id, key, resource, "127.0.0.1", 8080, int(time.time()) + 600)
     if not mohawk.bewit.check_bewit(f"http://127.0.0.1:8080{resource}?bewit={value}", lookup):

@@ -41,10 +41,28 @@ ABOUT_PROBE = (
     "'versions': {n: v(n) for n in ('taskcluster', 'requests', 'aiohttp')}}))"
 )
 
-DEFAULTS = {"reps": 5, "import_runs": 9, "import_warmups": 2, "n_sync": 2000, "n_create": 2000, "n_async": 5000,
-            "n_signed": 20000, "group_size": 100000, "page": 1000}
-QUICK = {"reps": 2, "import_runs": 3, "import_warmups": 1, "n_sync": 300, "n_create": 300, "n_async": 1000,
-         "n_signed": 3000, "group_size": 10000, "page": 1000}
+DEFAULTS = {
+    "reps": 5,
+    "import_runs": 9,
+    "import_warmups": 2,
+    "n_sync": 2000,
+    "n_create": 2000,
+    "n_async": 5000,
+    "n_signed": 20000,
+    "group_size": 100000,
+    "page": 1000,
+}
+QUICK = {
+    "reps": 2,
+    "import_runs": 3,
+    "import_warmups": 1,
+    "n_sync": 300,
+    "n_create": 300,
+    "n_async": 1000,
+    "n_signed": 3000,
+    "group_size": 10000,
+    "page": 1000,
+}
 MINIMAL_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
 
 
@@ -59,11 +77,12 @@ def child_env(mode: str) -> Dict[str, str]:
 
 
 def run_child(argv: Sequence[str], env: Dict[str, str], timeout: float = 900) -> Dict[str, Any]:
-    done = subprocess.run([sys.executable, *argv], env=env, cwd=BENCH_DIR, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, *argv], env=env, cwd=BENCH_DIR, capture_output=True, text=True, timeout=timeout
+    )
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("BENCH_RESULT "):
-            return json.loads(line[len("BENCH_RESULT "):])
+            return json.loads(line[len("BENCH_RESULT ") :])
     raise SystemExit(f"child {' '.join(argv)} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
 
 
@@ -72,9 +91,22 @@ class Server:
 
     def __init__(self, group_size: int, page: int, env: Dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, SERVER, "--group-size", str(group_size), "--page", str(page), "--max-seconds", "7200",
-             "--exit-on-stdin-eof"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=BENCH_DIR, text=True,
+            [
+                sys.executable,
+                SERVER,
+                "--group-size",
+                str(group_size),
+                "--page",
+                str(page),
+                "--max-seconds",
+                "7200",
+                "--exit-on-stdin-eof",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=BENCH_DIR,
+            text=True,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().strip()
@@ -82,7 +114,7 @@ class Server:
         if not line.startswith(prefix):
             self.stop()
             raise SystemExit(f"server did not start: {line!r}")
-        self.root_url = line[len(prefix):]
+        self.root_url = line[len(prefix) :]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -111,8 +143,14 @@ def measure_import(args: argparse.Namespace, env: Dict[str, str]) -> Dict[str, A
                 samples[code].append(elapsed)
     loaded = {}
     for module in ("taskcluster", "taskcluster.aio"):
-        out = subprocess.run([sys.executable, "-c", MODULES_PROBE, module], env=env, cwd=BENCH_DIR, check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", MODULES_PROBE, module],
+            env=env,
+            cwd=BENCH_DIR,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         loaded[module] = json.loads(out)
     return {"samples": samples, "loaded": loaded}
 
@@ -123,11 +161,27 @@ def call_plan(workload: str, args: argparse.Namespace, root_url: str) -> List[st
         n = args.n_sync if workload == "sync_status" else args.n_create
         return [WORKLOADS, workload, "--root-url", root_url, "--n", str(n)]
     if workload.startswith("async_c"):
-        return [WORKLOADS, "async_status", "--root-url", root_url, "--n", str(args.n_async),
-                "--concurrency", workload[len("async_c"):]]
+        return [
+            WORKLOADS,
+            "async_status",
+            "--root-url",
+            root_url,
+            "--n",
+            str(args.n_async),
+            "--concurrency",
+            workload[len("async_c") :],
+        ]
     if workload == "pagination":
-        return [WORKLOADS, "pagination", "--root-url", root_url, "--page", str(args.page),
-                "--group-size", str(args.group_size)]
+        return [
+            WORKLOADS,
+            "pagination",
+            "--root-url",
+            root_url,
+            "--page",
+            str(args.page),
+            "--group-size",
+            str(args.group_size),
+        ]
     if workload == "signed_url":
         return [WORKLOADS, "signed_url", "--root-url", root_url, "--n", str(args.n_signed)]
     raise ValueError(workload)
@@ -257,8 +311,9 @@ def report(results: Dict[str, Any], args: argparse.Namespace, about: Dict[str, A
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, 2 reps (a smoke test, ~1 minute)")
-    parser.add_argument("--workloads", default=",".join(ALL_WORKLOADS),
-                        help=f"comma list of {','.join(ALL_WORKLOADS)} (default: all)")
+    parser.add_argument(
+        "--workloads", default=",".join(ALL_WORKLOADS), help=f"comma list of {','.join(ALL_WORKLOADS)} (default: all)"
+    )
     parser.add_argument("--reps", type=int, help="repetitions of each call workload (default 5, quick 2)")
     parser.add_argument("--import-runs", type=int, help="timed runs per import statement (default 9, quick 3)")
     parser.add_argument("--n-sync", type=int, help="sync status calls per run (default 2000)")
@@ -267,8 +322,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--n-signed", type=int, help="buildSignedUrl calls per run (default 20000)")
     parser.add_argument("--group-size", type=int, help="tasks in the listed task group (default 100000)")
     parser.add_argument("--page", type=int, help="listTaskGroup limit per page (default 1000, max 1000)")
-    parser.add_argument("--env", choices=("minimal", "inherit"), default="minimal",
-                        help="children's environment: a few variables (default) or all of ours")
+    parser.add_argument(
+        "--env",
+        choices=("minimal", "inherit"),
+        default="minimal",
+        help="children's environment: a few variables (default) or all of ours",
+    )
     parser.add_argument("--no-check", action="store_true", help="skip the client-vs-bare answer check")
     parser.add_argument("--json", metavar="FILE", help="also write every sample to FILE")
     args = parser.parse_args(argv)
@@ -281,8 +340,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {','.join(ALL_WORKLOADS)}")
 
     env = child_env(args.env)
-    about = json.loads(subprocess.run([sys.executable, "-c", ABOUT_PROBE], env=env, cwd=BENCH_DIR, check=True,
-                                      capture_output=True, text=True).stdout)
+    about = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", ABOUT_PROBE], env=env, cwd=BENCH_DIR, check=True, capture_output=True, text=True
+        ).stdout
+    )
     results: Dict[str, Any] = {}
     if "import" in workloads:
         print("import ...", file=sys.stderr)
@@ -294,8 +356,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             print(f"server at {server.root_url}", file=sys.stderr)
             if not args.no_check:
                 checked = run_child([WORKLOADS, "check", "--root-url", server.root_url], env)
-                print(f"check: client and bare answers agree; hand Hawk {checked['hand_hawk']}; "
-                      f"client bewit {checked['client_bewit']}", file=sys.stderr)
+                print(
+                    f"check: client and bare answers agree; hand Hawk {checked['hand_hawk']}; "
+                    f"client bewit {checked['client_bewit']}",
+                    file=sys.stderr,
+                )
             for workload in call_workloads:
                 results[workload] = measure_calls(workload, args, server.root_url, env)
         finally:

@@ -47,18 +47,20 @@ def status_document(tid: str, runs: int = 2) -> dict:
     run_list = []
     for run_id in range(runs):
         last = run_id == runs - 1
-        run_list.append({
-            "runId": run_id,
-            "state": "completed" if last else "exception",
-            "reasonCreated": "scheduled" if run_id == 0 else "retry",
-            "reasonResolved": "completed" if last else "worker-shutdown",
-            "workerGroup": "us-east1",
-            "workerId": f"bench-worker-{run_id:04d}",
-            "takenUntil": "2030-01-01T00:20:00.000Z",
-            "scheduled": "2030-01-01T00:00:00.000Z",
-            "started": "2030-01-01T00:00:01.000Z",
-            "resolved": "2030-01-01T00:10:00.000Z",
-        })
+        run_list.append(
+            {
+                "runId": run_id,
+                "state": "completed" if last else "exception",
+                "reasonCreated": "scheduled" if run_id == 0 else "retry",
+                "reasonResolved": "completed" if last else "worker-shutdown",
+                "workerGroup": "us-east1",
+                "workerId": f"bench-worker-{run_id:04d}",
+                "takenUntil": "2030-01-01T00:20:00.000Z",
+                "scheduled": "2030-01-01T00:00:00.000Z",
+                "started": "2030-01-01T00:00:01.000Z",
+                "resolved": "2030-01-01T00:10:00.000Z",
+            }
+        )
     return {
         "taskId": tid,
         "provisionerId": "proj-bench",
@@ -138,8 +140,10 @@ class Pages:
         response = self.cache.get(key)
         if response is None:
             end = offset + limit
-            body = b'{"taskGroupId":"%s","schedulerId":"taskcluster-github","expires":"2031-01-01T00:00:00.000Z",' \
-                   b'"tasks":[%s]' % (GROUP_ID.encode("ascii"), b",".join(self.entries[offset:end]))
+            body = (
+                b'{"taskGroupId":"%s","schedulerId":"taskcluster-github","expires":"2031-01-01T00:00:00.000Z",'
+                b'"tasks":[%s]' % (GROUP_ID.encode("ascii"), b",".join(self.entries[offset:end]))
+            )
             if end < len(self.entries):
                 body += b',"continuationToken":"%s"' % base64.urlsafe_b64encode(b"offset:%d" % end).rstrip(b"=")
             response = self.cache[key] = render(200, "OK", body + b"}")
@@ -167,7 +171,7 @@ class Routes:
     def respond(self, method: bytes, target: bytes) -> bytes:
         if not target.startswith(PREFIX):
             return self.not_found
-        path, _, query = target[len(PREFIX):].partition(b"?")
+        path, _, query = target[len(PREFIX) :].partition(b"?")
         parts = path.split(b"/")
         if method == b"GET":
             if len(parts) == 3 and parts[0] == b"task" and parts[2] == b"status" and parts[1]:

@@ -105,8 +105,9 @@ class Bare:
     def signed(self, method: str, path: str, content_hash: str = hawk.EMPTY_HASH) -> Tuple[str, str]:
         """(url, Authorization header) for `path` under the API base."""
         resource_path = self.base_path + path
-        return self.base_url + path, hawk.header(CLIENT_ID, KEY, method, resource_path, self.host, self.port,
-                                                 content_hash)
+        return self.base_url + path, hawk.header(
+            CLIENT_ID, KEY, method, resource_path, self.host, self.port, content_hash
+        )
 
     def signed_url(self, task_id: str, name: str) -> str:
         path = f"/task/{quote(task_id, safe='')}/artifacts/{quote(name, safe='')}"
@@ -143,8 +144,9 @@ def sync_caller(workload: str, variant: str, root_url: str) -> Callable[[str], A
 
         def status(tid: str) -> Any:
             url, auth = bare.signed("GET", f"/task/{quote(tid, safe='')}/status")
-            response = session.request("GET", url, headers={"Authorization": auth}, timeout=TIMEOUT,
-                                       allow_redirects=False)
+            response = session.request(
+                "GET", url, headers={"Authorization": auth}, timeout=TIMEOUT, allow_redirects=False
+            )
             return check_response(response.status_code, response.content)
 
         return status
@@ -152,8 +154,14 @@ def sync_caller(workload: str, variant: str, root_url: str) -> Callable[[str], A
     def create(tid: str) -> Any:
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         url, auth = bare.signed("PUT", f"/task/{quote(tid, safe='')}", hawk.payload_hash("application/json", body))
-        response = session.request("PUT", url, data=body, timeout=TIMEOUT, allow_redirects=False,
-                                   headers={"Authorization": auth, "Content-Type": "application/json"})
+        response = session.request(
+            "PUT",
+            url,
+            data=body,
+            timeout=TIMEOUT,
+            allow_redirects=False,
+            headers={"Authorization": auth, "Content-Type": "application/json"},
+        )
         return check_response(response.status_code, response.content)
 
     return create
@@ -247,8 +255,9 @@ def run_pagination(args: argparse.Namespace) -> Dict[str, Any]:
                 if token:
                     query += "&continuationToken=" + quote(token, safe="")
                 url, auth = bare.signed("GET", f"/task-group/{quote(GROUP_ID, safe='')}/list?{query}")
-                response = session.request("GET", url, headers={"Authorization": auth}, timeout=TIMEOUT,
-                                           allow_redirects=False)
+                response = session.request(
+                    "GET", url, headers={"Authorization": auth}, timeout=TIMEOUT, allow_redirects=False
+                )
                 page = check_response(response.status_code, response.content)
                 handler(page)
                 token = page.get("continuationToken")
@@ -258,8 +267,13 @@ def run_pagination(args: argparse.Namespace) -> Dict[str, Any]:
     rss_before = peak_rss_kb()
     wall, cpu = time.perf_counter(), time.process_time()
     listing()
-    result = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "calls": counted["pages"],
-              "tasks": counted["tasks"], "rss_before_kb": rss_before}
+    result = {
+        "wall": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "calls": counted["pages"],
+        "tasks": counted["tasks"],
+        "rss_before_kb": rss_before,
+    }
     if args.group_size and counted["tasks"] != args.group_size:
         raise SystemExit(f"listed {counted['tasks']} tasks, expected {args.group_size}")
     return result
@@ -321,6 +335,7 @@ def run_check(args: argparse.Namespace) -> Dict[str, Any]:
     except ImportError:
         notes["client_bewit"] = "skipped (mohawk not importable)"
     else:
+
         def lookup(sender_id: str) -> Dict[str, str]:
             return {"id": CLIENT_ID, "key": ACCESS_TOKEN, "algorithm": "sha256"}
 

@@ -63,7 +63,9 @@ META_SCHEMA_PATH = Path(__file__).with_name("meta_schema.json")
 
 # Names the generated methods use for their own parameters: a route argument, query
 # parameter or routing-key entry with one of these names could not be passed.
-RESERVED_PARAMETER_NAMES = frozenset({"payload", "query", "params", "self", "args", "kwargs"})
+RESERVED_PARAMETER_NAMES = frozenset(
+    {"payload", "query", "params", "self", "args", "kwargs", "paginationHandler", "paginationLimit"}
+)
 
 # Modules of the runtime package (taskcluster/ and taskcluster/aio/) that a compatibility
 # module `taskcluster/<class name lower-cased>.py` must not replace.
@@ -342,6 +344,8 @@ def _check_function(err: Any, entry: Dict[str, Any]) -> None:
                 err(f"legacyArgs.args[{i}]", problem)
             elif a in args:
                 err(f"legacyArgs.args[{i}]", f"{a!r} is already a route argument")
+            elif a in query:
+                err(f"legacyArgs.args[{i}]", f"{a!r} is also a query parameter")
 
 
 def _check_exchange(err: Any, entry: Dict[str, Any]) -> None:

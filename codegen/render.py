@@ -313,41 +313,256 @@ def class_options(service: Service) -> Dict[str, str]:
     return {"exchangePrefix": service.exchange_prefix} if service.exchange_prefix is not None else {}
 
 
-def typing_names(service: Service) -> List[str]:
-    names = {"Any", "Dict"}
-    if service.functions:
-        names |= {"Mapping", "Optional"}
-    if any(f.path_params for f in service.functions):
-        names.add("Union")
-    return sorted(names)
+def call_lines(call: str, arguments: Sequence[str], width: int = LINE_LENGTH) -> List[str]:
+    """A call as ``ruff format`` writes it at the start of a line: on one line if it fits, else its
+    arguments on one indented line, else one argument per line with a trailing comma (an argument
+    ``name={...}`` too long for its line with one dict entry per line)."""
+    line = f"{call}({', '.join(arguments)})"
+    if len(line) <= width or not arguments:
+        return [line]
+    inner = "    " + ", ".join(arguments)
+    if len(inner) <= width:
+        return [f"{call}(", inner, ")"]
+    lines = [f"{call}("]
+    for argument in arguments:
+        entries = re.fullmatch(r"(\w+=)\{(.*)\}", argument)
+        if len(argument) + 5 > width and entries:
+            lines.append(f"    {entries.group(1)}{{")
+            lines += [f"        {entry}," for entry in entries.group(2).split(", ")]
+            lines.append("    },")
+        else:
+            lines.append(f"    {argument},")
+    return lines + [")"]
 
 
 def calling_conventions(service: Service, f: Function) -> List[str]:
-    """The ways to call a method, with its real argument names."""
+    """The ways to call a method, with its real argument names (lines of Python, ``ruff format`` style)."""
     call = f"{instance_name(service.class_name)}.{f.name}"
     args = list(f.path_params)
     body = f.request_schema is not None
     query = ""
     if f.query_params:
-        query = "query={" + ", ".join(f"'{q}': ..." for q in f.query_params) + "}"
-    params = "params={" + ", ".join(f"'{a}': ..." for a in args) + "}"
+        query = "query={" + ", ".join(f'"{q}": ...' for q in f.query_params) + "}"
+    params = "params={" + ", ".join(f'"{a}": ...' for a in args) + "}"
 
-    def join(*parts: str) -> str:
-        return f"{call}(" + ", ".join(p for p in parts if p) + ")"
+    def join(*parts: str) -> List[str]:
+        return call_lines(call, [p for p in parts if p])
 
-    lines = [join(*args, "payload" if body else "")]
+    lines = join(*args, "payload" if body else "")
     if args:
-        lines.append(join("payload" if body else "", *(f"{a}=..." for a in args)))
-        lines.append(join("payload=..." if body else "", params, query))
+        lines += join("payload" if body else "", *(f"{a}=..." for a in args))
+        lines += join("payload=..." if body else "", params, query)
         if body:
-            lines.append(join(*args, "payload=...", query))
+            lines += join(*args, "payload=...", query)
         elif query:
-            lines.append(join(*args, query))
+            lines += join(*args, query)
     elif body:
-        lines.append(join("payload=...", query))
+        lines += join("payload=...", query)
     elif query:
-        lines.append(join(query))
+        lines += join(query)
+    if f.legacy_args is not None:
+        older: List[str] = []
+        for a in args:
+            older += list(f.legacy_args.args) if a == f.legacy_args.target else [a]
+        lines += join(*older, "payload" if body else "")
     return lines
+
+
+# --- method signatures -------------------------------------------------------------------------------
+#
+# Every generated method has a real signature for type checkers. A method that is not paginated has
+# `@overload`s, one per calling convention that needs its own, and keeps its historical implementation
+# (`*args`, the route arguments as keyword-only parameters, `**kwargs`), which the runtime resolves. A
+# paginated method has one signature (the descriptor of `taskcluster._pagination` sees no overloads):
+# every route argument and the payload optional, so `params=` type-checks too.
+
+#: The module alias under which a generated client imports its types module (under TYPE_CHECKING).
+TYPES_ALIAS = "_types"
+#: Types of the declared query parameters given as keywords (others are strings).
+QUERY_TYPES = {"continuationToken": "Optional[str]", "limit": "Optional[int]"}
+#: Route arguments that also take an int (the queue hands run ids out as integers).
+INT_ROUTE_ARGS = frozenset({"runId"})
+QUERY_PARAM = "query: Optional[Mapping[str, Any]] = None"
+PARAMS_PARAM = "params: Mapping[str, Union[str, int]]"
+ROUTING_KEY_VALUE = "Optional[Union[str, int]]"
+
+
+def route_type(name: str) -> str:
+    return "Union[str, int]" if name in INT_ROUTE_ARGS else "str"
+
+
+def request_annotation(f: Function) -> Optional[str]:
+    """The payload's type: the request type, ``Dict[str, Any]`` when untyped, None without a payload."""
+    if f.request_schema is None:
+        return None
+    if f.request_type is None:
+        return "Dict[str, Any]"
+    return py_type(f.request_type, TYPES_ALIAS + ".")
+
+
+def response_annotation(f: Function) -> str:
+    """The result's type: the response type, ``Any`` when untyped (the services still answer JSON)."""
+    if f.response_type is None:
+        return "Any"
+    return py_type(f.response_type, TYPES_ALIAS + ".")
+
+
+def item_annotation(f: Function) -> str:
+    """The type argument of a paginated method's decorator: the item type, quoted, or ``Any``."""
+    if f.item_type is None:
+        return "Any"
+    return pystr(py_type(f.item_type, TYPES_ALIAS + "."))
+
+
+def uses_types(service: Service) -> bool:
+    """Whether a client module names types of its types module."""
+    return any(t is not None for f in service.functions for t in (f.request_type, f.response_type, f.item_type))
+
+
+def query_type(name: str) -> str:
+    """The type of a declared query parameter given as a keyword."""
+    return QUERY_TYPES.get(name, "Optional[str]")
+
+
+def _query_keywords(f: Function) -> List[str]:
+    return [f"{q}: {query_type(q)} = None" for q in f.query_params]
+
+
+def pydef(head: str, params: Sequence[str], returns: str, indent: int, stub: bool = False) -> str:
+    """A ``def`` line as ``ruff format`` writes it: on one line if it fits, else one parameter per line
+    with a trailing comma (which ruff keeps)."""
+    pad = " " * indent
+    tail = " ..." if stub else ""
+    line = f"{pad}{head}({', '.join(params)}) -> {returns}:{tail}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    inner = " " * (indent + 4)
+    return "\n".join([f"{pad}{head}("] + [f"{inner}{p}," for p in params] + [f"{pad}) -> {returns}:{tail}"])
+
+
+def overload_params(f: Function) -> List[List[str]]:
+    """The parameter lists of a method's overloads, in order (none of them accepts a call another one does)."""
+    payload = request_annotation(f)
+    query = [QUERY_PARAM] + _query_keywords(f)
+    route = [f"{a}: {route_type(a)}" for a in f.path_params]
+    legacy: List[str] = []
+    if f.legacy_args is not None:
+        joined = f.legacy_args
+        for a in f.path_params:
+            legacy += [f"{n}: str" for n in joined.args] if a == joined.target else [f"{a}: {route_type(a)}"]
+    out: List[List[str]] = []
+    if payload is None:
+        # route arguments positionally or by name; or all of them in params
+        if route:
+            out.append(["self", "/"] + route + ["*"] + query)
+        else:
+            out.append(["self", "*"] + query)
+        if legacy:
+            out.append(["self", "/"] + legacy + ["*"] + query)
+        out.append(["self", "*", PARAMS_PARAM] + query)
+        return out
+    body = f"payload: {payload}"
+    # m(a1, a2, payload) and m(a1, a2, payload=..., query=...)
+    out.append(["self"] + route + ["/", body, "*"] + query)
+    if route:
+        # m(payload, a1=..., a2=...)
+        out.append(["self", "/", body, "*"] + route + query)
+    if legacy:
+        out.append(["self"] + legacy + ["/", body, "*"] + query)
+        out.append(["self", "/", body, "*"] + legacy + query)
+    # m(payload=..., query=..., params={...})
+    out.append(["self", "/", body, "*", PARAMS_PARAM] + query)
+    return out
+
+
+def implementation_params(f: Function) -> List[str]:
+    """The parameters of a method that is not paginated, as the runtime resolves them."""
+    params = ["self", "*args: Any"] + [f"{a}: Optional[Union[str, int]] = None" for a in f.path_params]
+    if f.request_schema is not None:
+        params.append("payload: Optional[Any] = None")
+    return params + [QUERY_PARAM, "params: Optional[Mapping[str, Any]] = None", "**kwargs: Any"]
+
+
+def paginated_params(f: Function) -> List[str]:
+    """The one signature of a paginated method."""
+    params = ["self", "/"] + [f"{a}: Optional[{route_type(a)}] = None" for a in f.path_params]
+    payload = request_annotation(f)
+    if payload is not None:
+        params.append(f"payload: Optional[{payload}] = None")
+    page = response_annotation(f)
+    return (
+        params
+        + ["*", QUERY_PARAM, f"params: Optional[{PARAMS_PARAM.split(': ', 1)[1]}] = None"]
+        + _query_keywords(f)
+        + [f"paginationHandler: Optional[Callable[[{page}], object]] = None", "paginationLimit: Optional[int] = None"]
+    )
+
+
+def paginated_extra(f: Function, indent: int) -> str:
+    """``kwargs = {...}``: the keyword arguments of a paginated method that the runtime takes as ``extra`` (query
+    keywords and pagination options), by name, as ``ruff format`` writes the dict. (``kwargs`` is a reserved name,
+    so no parameter has it.)"""
+    names = list(f.query_params) + ["paginationHandler", "paginationLimit"]
+    pad = " " * indent
+    line = f"{pad}kwargs = {{" + ", ".join(f"{pystr(n)}: {n}" for n in names) + "}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return "\n".join([f"{pad}kwargs = {{"] + [f"{pad}    {pystr(n)}: {n}," for n in names] + [f"{pad}}}"])
+
+
+def paginated_call(f: Function, flavour: str, indent: int) -> str:
+    """The return statement of a paginated method: the runtime's answer, cast to the page type (quoted: the
+    types module is imported for type checkers only)."""
+    call = ("await " if flavour == "async" else "") + "self._apiCall"
+    payload = "payload" if f.request_schema is not None else "None"
+    given = "{k: v for k, v in kwargs.items() if v is not None}"
+    arguments = [pystr(f.name), "()", pytuple(f.path_params), payload, "query", "params", given]
+    page = response_annotation(f)
+    if page == "Any":
+        return pycall("return " + call, arguments, indent)
+    pad = " " * indent
+    inner = " " * (indent + 4)
+    line = f"{pad}return cast({pystr(page)}, {call}({', '.join(arguments)}))"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return "\n".join(
+        [f"{pad}return cast(", f"{inner}{pystr(page)},", pycall(call, arguments, indent + 4, ","), f"{pad})"]
+    )
+
+
+def exchange_overload_params(e: Exchange) -> List[List[str]]:
+    """A routing-key builder's overloads: a pattern or a dict positionally, or the entries as keywords."""
+    keys = [f"{k.name}: {ROUTING_KEY_VALUE} = None" for k in e.routing_key]
+    return [
+        ["self", f"routingKey: Union[str, Mapping[str, {ROUTING_KEY_VALUE}]]", "/"],
+        ["self", "*"] + keys,
+    ]
+
+
+_TYPING = re.compile(r"\b(Any|Callable|Dict|List|Literal|Mapping|Optional|Union)\b")
+
+
+def typing_names(service: Service) -> List[str]:
+    """What a client module imports from typing: the names its annotations use."""
+    texts = ["Dict[str, Any]"]  # the tables
+    names = set()
+    for f in service.functions:
+        if f.pagination is not None:
+            texts += paginated_params(f) + [response_annotation(f), item_annotation(f)]
+            if response_annotation(f) != "Any":
+                names.add("cast")
+        else:
+            names.add("overload")
+            texts += [p for params in overload_params(f) for p in params] + implementation_params(f)
+            texts.append(response_annotation(f))
+    for e in service.exchanges:
+        names.add("overload")
+        texts += [p for params in exchange_overload_params(e) for p in params]
+    if uses_types(service):
+        names.add("TYPE_CHECKING")
+    for text in texts:
+        names.update(_TYPING.findall(text))
+    return sorted(names, key=lambda n: (n != "TYPE_CHECKING", n))
 
 
 def exchange_examples(service: Service, e: Exchange) -> List[str]:
@@ -383,14 +598,24 @@ def py_type(expr: TypeExpr, prefix: str = "") -> str:
     return pytypes.annotation(expr, lambda name: prefix + name)
 
 
-def md_type(expr: TypeExpr, page: str = "") -> str:
-    """A type expression for a markdown table: code, with every named type a link to its section
-    (on ``page``, or this page)."""
+def qualified_type(service: Service, expr: TypeExpr) -> str:
+    """A type expression with every named type spelled with its module (``taskcluster.types.queue.X``)."""
+    return py_type(expr, f"taskcluster.types.{service.module_name}.")
+
+
+def qualified_type_link(service: Service, expr: TypeExpr) -> str:
+    """`qualified_type` as markdown, each named type a link to its section on the service's types page."""
+    return md_type(expr, f"{service.module_name}-types.md", f"taskcluster.types.{service.module_name}.")
+
+
+def md_type(expr: TypeExpr, page: str = "", prefix: str = "") -> str:
+    """A type expression for a markdown table: code, with every named type (spelled ``prefix + name``)
+    a link to its section (on ``page``, or this page)."""
     text = pytypes.annotation(expr, lambda name: f"\0{name}\0")
     parts = []
     for i, part in enumerate(text.split("\0")):
         if i % 2:
-            parts.append(f"[`{part}`]({page}#{part.lower()})")
+            parts.append(f"[`{prefix}{part}`]({page}#{part.lower()})")
         elif part:
             parts.append(f"`{part}`")
     return md_cell("".join(parts))
@@ -509,6 +734,9 @@ GLOBALS = {
     "schema_type": schema_type,
     "md_type": md_type,
     "py_type": py_type,
+    "qualified_type": qualified_type,
+    "query_type": query_type,
+    "qualified_type_link": qualified_type_link,
     "record_notes": record_notes,
     "type_kind": type_kind,
     "type_link": type_link,
@@ -525,7 +753,19 @@ GLOBALS = {
     "pycall": pycall,
     "routing_key_lines": routing_key_lines,
     "scope_lines": scope_lines,
+    "exchange_overload_params": exchange_overload_params,
+    "implementation_params": implementation_params,
+    "item_annotation": item_annotation,
+    "overload_params": overload_params,
+    "paginated_call": paginated_call,
+    "paginated_extra": paginated_extra,
+    "paginated_params": paginated_params,
+    "pydef": pydef,
+    "request_annotation": request_annotation,
+    "response_annotation": response_annotation,
+    "route_type": route_type,
     "typing_names": typing_names,
+    "uses_types": uses_types,
 }
 
 

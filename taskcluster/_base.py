@@ -4,7 +4,7 @@ routing keys. The two drivers add only sending and sleeping."""
 import time
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type
 
-from ._events import topic_exchange
+from ._events import TopicExchangeBinding, topic_exchange
 from ._flow import Request
 from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
 from ._options import DEFAULT_CONFIG, ROOT_URL_REQUIRED, ClientOptions, merge_options, parse_options
@@ -178,6 +178,6 @@ class ClientCore:
         bewit = signer.bewit(location.base_path + path, location.host, location.port, int(time.time() + expiration))
         return "%s%s%sbewit=%s" % (location.base_url, path, "&" if "?" in path else "?", bewit)
 
-    def _topicExchange(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Dict[str, str]:
+    def _topicExchange(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> TopicExchangeBinding:
         prefix = self._opts.exchange_prefix or self.classOptions.get("exchangePrefix", "")
         return topic_exchange(prefix, self.exchangeinfo[name], args, kwargs)

@@ -1,10 +1,18 @@
 """Routing-key patterns for pulse exchanges: `{'exchange': ..., 'routingKeyPattern': ...}`."""
 
-from typing import Any, Dict, Mapping, Sequence, Tuple
+from typing import Any, Mapping, Sequence, Tuple, TypedDict
 
 from .exceptions import TaskclusterTopicExchangeFailure
 
-__all__ = ["topic_exchange"]
+__all__ = ["TopicExchangeBinding", "topic_exchange"]
+
+
+class TopicExchangeBinding(TypedDict):
+    """What a routing-key builder (e.g. ``QueueEvents().taskCompleted(taskId=...)``) returns: the exchange to
+    bind a queue to and the routing-key pattern to bind it with."""
+
+    exchange: str
+    routingKeyPattern: str
 
 
 def _values(name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
@@ -30,7 +38,7 @@ def _values(name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
 
 def topic_exchange(
     exchange_prefix: str, entry: Mapping[str, Any], args: Tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> Dict[str, str]:
+) -> TopicExchangeBinding:
     """Build the binding for one exchange: missing single-word keys become `*`, multi-word keys `#`,
     constants are filled in; a string argument is taken as a ready pattern."""
     name = entry["name"]

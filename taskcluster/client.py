@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, Option
 from . import exceptions as exceptions  # module attributes of the historical `taskcluster.client`
 from . import utils as utils
 from ._base import ClientCore
+from ._events import TopicExchangeBinding
 from ._flow import Request, Send, call_flow, scrub_transport_error
 from ._options import DEFAULT_CONFIG
 from ._pagination import SyncPaginated, next_page_query, page_items
@@ -170,8 +171,8 @@ def _api_method(name: str) -> Callable[..., Any]:
     return method
 
 
-def _exchange_method(name: str) -> Callable[..., Dict[str, str]]:
-    def method(self: ClientCore, *args: Any, **kwargs: Any) -> Dict[str, str]:
+def _exchange_method(name: str) -> Callable[..., TopicExchangeBinding]:
+    def method(self: ClientCore, *args: Any, **kwargs: Any) -> TopicExchangeBinding:
         return self._topicExchange(name, args, kwargs)
 
     return method

@@ -67,10 +67,25 @@ def _without_lines(text: str, prefixes: Any) -> str:
     return "".join(kept)
 
 
+# The generated modules' runtime imports other than the base client's, made absolute so that the text can run alone.
+RUNTIME_IMPORTS = {
+    "from .._events import ": "from taskcluster._events import ",
+    "from .._pagination import ": "from taskcluster._pagination import ",
+    "from ..._events import ": "from taskcluster._events import ",
+    "from ..._pagination import ": "from taskcluster._pagination import ",
+}
+
+
+def _absolute(text: str) -> str:
+    for relative, absolute in RUNTIME_IMPORTS.items():
+        text = text.replace(relative, absolute)
+    return text
+
+
 def load_sync(text: str, class_name: str) -> Any:
     assert "from ..client import BaseClient\n" in text
     namespace: Dict[str, Any] = {"BaseClient": StubBase, "__name__": "generated_under_test"}
-    exec(compile(_without_lines(text, ["from ..client import "]), "<sync>", "exec"), namespace)
+    exec(compile(_absolute(_without_lines(text, ["from ..client import "])), "<sync>", "exec"), namespace)
     return namespace[class_name]
 
 
@@ -83,7 +98,7 @@ def load_async(text: str, class_name: str, module: str, sync_class: Any) -> Any:
         "__name__": "generated_async_under_test",
     }
     source = _without_lines(text, ["from ...aio.asyncclient import ", f"from .. import {module} as _sync"])
-    exec(compile(source, "<async>", "exec"), namespace)
+    exec(compile(_absolute(source), "<async>", "exec"), namespace)
     return namespace[class_name]
 
 
@@ -190,29 +205,65 @@ def test_sync_methods_delegate_with_route_arguments_in_order(small):
     assert client.createWidget("w", "p", {"size": 1}) == "result"
     client.createWidget({"size": 1}, widgetId="w", partId="p", query={"dryRun": "1"})
     client.createWidget(payload={"size": 1}, params={"widgetId": "w", "partId": "p"}, extra=1)
+    client.createWidget("w", "p", {"size": 1}, dryRun="yes")
     client.listWidgets(query={"limit": 2})
+    client.listWidgets(limit=2, paginationHandler=print, paginationLimit=None, continuationToken=None)
     client.ping()
     assert client.calls == [
         ("createWidget", ("w", "p", {"size": 1}), (None, None), None, None, None, {}),
         ("createWidget", ({"size": 1},), ("w", "p"), None, {"dryRun": "1"}, None, {}),
         ("createWidget", (), (None, None), {"size": 1}, None, {"widgetId": "w", "partId": "p"}, {"extra": 1}),
+        ("createWidget", ("w", "p", {"size": 1}), (None, None), None, None, None, {"dryRun": "yes"}),
+        # a paginated method passes the query keywords and pagination options it was given, and only those
         ("listWidgets", (), (), None, {"limit": 2}, None, {}),
+        ("listWidgets", (), (), None, None, None, {"limit": 2, "paginationHandler": print}),
         ("ping", (), (), None, None, None, {}),
     ]
 
 
+def _methods(source: str) -> Dict[str, List[ast.FunctionDef]]:
+    """The function definitions of the first class in `source`, by name (overloads first, in order)."""
+    cls = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef))
+    methods: Dict[str, List[ast.FunctionDef]] = {}
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods.setdefault(node.name, []).append(node)
+    return methods
+
+
+def _signature(f: ast.FunctionDef) -> str:
+    return ast.unparse(f.args) + " -> " + ast.unparse(f.returns)
+
+
 def test_signatures_use_the_route_argument_names(small):
-    files = build(small)
-    tree = ast.parse(files[GEN + "widgets.py"])
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef))
-    methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
-    create = methods["createWidget"].args
-    assert create.vararg.arg == "args" and create.kwarg.arg == "kwargs"
-    assert [a.arg for a in create.kwonlyargs] == ["widgetId", "partId", "payload", "query", "params"]
-    assert ast.unparse(create.kwonlyargs[0].annotation) == "Optional[Union[str, int]]"
-    # no input schema: no payload parameter
-    assert [a.arg for a in methods["listWidgets"].args.kwonlyargs] == ["query", "params"]
-    assert ast.unparse(methods["ping"].returns) == "Any"
+    methods = _methods(build(small)[GEN + "widgets.py"])
+    # the implementation keeps the historical shape, with the route arguments' names for help() and inspect
+    *overloads, create = methods["createWidget"]
+    assert create.args.vararg.arg == "args" and create.args.kwarg.arg == "kwargs"
+    assert [a.arg for a in create.args.kwonlyargs] == ["widgetId", "partId", "payload", "query", "params"]
+    assert ast.unparse(create.args.kwonlyargs[0].annotation) == "Optional[Union[str, int]]"
+    # one overload for positional route arguments, one for keywords, one for params
+    assert all(ast.unparse(o.decorator_list[0]) == "overload" for o in overloads)
+    query = "query: Optional[Mapping[str, Any]]=None, dryRun: Optional[str]=None"
+    assert [_signature(o) for o in overloads] == [
+        f"self, widgetId: str, partId: str, /, payload: _types.CreateWidgetRequest, *, {query} -> _types.Widget",
+        f"self, /, payload: _types.CreateWidgetRequest, *, widgetId: str, partId: str, {query} -> _types.Widget",
+        f"self, /, payload: _types.CreateWidgetRequest, *, params: Mapping[str, Union[str, int]], {query}"
+        " -> _types.Widget",
+    ]
+    # a paginated method: one signature, the decorator with the item type
+    (listing,) = methods["listWidgets"]
+    assert ast.unparse(listing.decorator_list[0]) == "sync_paginated['_types.Widget']()"
+    assert _signature(listing) == (
+        "self, /, *, query: Optional[Mapping[str, Any]]=None, params: Optional[Mapping[str, Union[str, int]]]=None, "
+        "continuationToken: Optional[str]=None, limit: Optional[int]=None, "
+        "paginationHandler: Optional[Callable[[_types.WidgetList], object]]=None, paginationLimit: Optional[int]=None"
+        " -> _types.WidgetList"
+    )
+    # no output schema: Any
+    *_, ping = methods["ping"]
+    assert ast.unparse(ping.returns) == "Any"
+    assert [ast.unparse(o.returns) for o in methods["ping"][:-1]] == ["Any", "Any"]
 
 
 def test_async_class_shares_the_sync_tables(small):
@@ -242,11 +293,14 @@ def test_docstrings(small):
     for convention in (
         "widgets.createWidget(widgetId, partId, payload)",
         "widgets.createWidget(payload, widgetId=..., partId=...)",
-        "widgets.createWidget(payload=..., params={'widgetId': ..., 'partId': ...}, query={'dryRun': ...})",
-        "widgets.createWidget(widgetId, partId, payload=..., query={'dryRun': ...})",
+        'widgets.createWidget(payload=..., params={"widgetId": ..., "partId": ...}, query={"dryRun": ...})',
+        'widgets.createWidget(widgetId, partId, payload=..., query={"dryRun": ...})',
     ):
         assert convention in doc
     assert "query: query-string parameters: ``dryRun``." in doc
+    assert "payload: the request body, ``taskcluster.types.widgets.CreateWidgetRequest`` (a dict)." in doc
+    assert "``taskcluster.types.widgets.Widget``: the response body." in doc
+    assert "partId: the ``<partId>`` part of the route, ``str``." in doc
     assert "Request: ``PUT /widgets/<widgetId>/parts/<partId>``" in doc
     assert "Input schema: ``v1/create-widget-request.json#``" in doc
     assert "Output schema: ``v1/widget.json#``" in doc
@@ -265,6 +319,7 @@ def test_docstrings(small):
     assert "Deprecated:" in listing and "items are under ``widgets``" in listing
     assert "Scopes::\n\n            widgets:list\n" in listing
     assert "Scopes: none required." in Widgets.ping.__doc__
+    assert "typed ``Any``: the service declares no output schema" in Widgets.ping.__doc__
     # quotes and backslashes of descriptions survive the docstring escaping
     assert 'Keeps "widgets"; a backslash \\ and a """triple quote""" must survive.' in Widgets.__doc__
 

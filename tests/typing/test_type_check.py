@@ -4,10 +4,7 @@ tests/typing/programs/ (in parallel, a few seconds).
 - user_program.py (a realistic program, pyright strict) and type_expectations.py (`assert_type` checks, pyright
   strict) must get no error at all;
 - mistakes.py (pyright standard, what most projects run) must get an error on every line marked
-  ``# expect-error`` and on no unmarked line; a line marked ``# expect-error-after-typing`` may get one or not (the
-  mistake shows once the generated methods are typed);
-- a line marked ``# until-generated-pagination`` uses ``.pages()``/``.items()`` of a generated method: an error there
-  is tolerated while the generated clients do not decorate their paginated methods, and fails the test once they do.
+  ``# expect-error`` and on no unmarked line.
 
 The checkers find this repository's `taskcluster` through their search path (mypy_path / extraPaths): an editable
 install is an import hook they cannot follow.
@@ -19,7 +16,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, List, Set, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -28,7 +25,7 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 CLEAN = ("user_program.py", "type_expectations.py")
 MISTAKES = "mistakes.py"
 
-MARKERS = ("expect-error-after-typing", "expect-error", "until-generated-pagination")
+MARKERS = ("expect-error",)
 # a marker ends the line, or precedes another comment (a linter's pragma, say)
 _MARKER = re.compile(r"#\s*(%s)\s*(?:#.*)?$" % "|".join(re.escape(m) for m in MARKERS))
 
@@ -56,13 +53,6 @@ def markers(name: str) -> Dict[int, str]:
         if match:
             found[number] = match.group(1)
     return found
-
-
-def generated_pagination_is_decorated() -> bool:
-    """Whether the generated clients decorate their paginated methods (then type checkers see `.pages()`)."""
-    sync = (REPO / "taskcluster" / "generated" / "queue.py").read_text()
-    asynchronous = (REPO / "taskcluster" / "generated" / "aio" / "queue.py").read_text()
-    return "sync_paginated[" in sync and "async_paginated[" in asynchronous
 
 
 def _mypy(workdir: Path, files: List[Path]) -> "subprocess.Popen[str]":
@@ -136,23 +126,18 @@ CHECKERS = ("mypy", "pyright")
 @pytest.mark.parametrize("checker", CHECKERS)
 @pytest.mark.parametrize("name", CLEAN)
 def test_programs_written_as_documented_get_no_error(reports: Dict[str, Errors], checker: str, name: str) -> None:
-    tolerated: Set[int] = set()
-    if not generated_pagination_is_decorated():
-        tolerated = {line for line, marker in markers(name).items() if marker == "until-generated-pagination"}
+    assert not markers(name), "%s is a clean program: no line of it is marked" % name
     errors = {line: messages for (file, line), messages in reports[checker].items() if file == name}
-    unexpected = {line: messages for line, messages in errors.items() if line not in tolerated}
-    assert not unexpected, "%s reports errors in %s: %s" % (checker, name, json.dumps(unexpected, indent=1))
+    assert not errors, "%s reports errors in %s: %s" % (checker, name, json.dumps(errors, indent=1))
 
 
 @pytest.mark.parametrize("checker", CHECKERS)
 def test_every_marked_mistake_is_reported_and_nothing_else(reports: Dict[str, Errors], checker: str) -> None:
-    marked = markers(MISTAKES)
-    expected = {line for line, marker in marked.items() if marker == "expect-error"}
-    maybe = {line for line, marker in marked.items() if marker == "expect-error-after-typing"}
-    assert len(expected) >= 30 and len(maybe) >= 5
+    expected = set(markers(MISTAKES))
+    assert len(expected) >= 60
     reported = {line for (file, line) in reports[checker] if file == MISTAKES}
     missed = sorted(expected - reported)
-    spurious = {line: reports[checker][(MISTAKES, line)] for line in sorted(reported - expected - maybe)}
+    spurious = {line: reports[checker][(MISTAKES, line)] for line in sorted(reported - expected)}
     assert not missed, "%s reports nothing on the mistakes of lines %s of %s" % (checker, missed, MISTAKES)
     assert not spurious, "%s reports errors on unmarked lines of %s: %s" % (checker, MISTAKES, spurious)
 

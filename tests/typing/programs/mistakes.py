@@ -2,7 +2,7 @@
 """Typical mistakes, each on a line of its own: type checkers must report every one (and nothing else).
 
 Checked, never run, by tests/typing/test_type_check.py with `mypy --strict` and pyright. A line marked
-``# expect-error`` must get an error from both; a line marked ``# expect-error-after-typing`` holds a mistake only
+``# expect-error`` must get an error from both; a line marked ``# expect-error`` holds a mistake only
 the typed generated methods can reveal (response keys, argument and payload types), so it may or may not get one
 today; every other line must get none.
 """
@@ -75,6 +75,11 @@ async def async_mistakes() -> None:
     async_queue = taskcluster.aio.Queue(OPTIONS)
     for task in async_queue.listTaskGroup.items(TASK_ID):  # expect-error
         print(task)
+    for page in async_queue.listTaskGroup.pages(TASK_ID):  # expect-error
+        print(page)
+    print((await async_queue.task(TASK_ID))["paylod"])  # expect-error
+    await async_queue.createTask(TASK_ID, {"taskQueueId": "p/w"})  # expect-error
+    await async_queue.listTaskGroup(TASK_ID, limit="100")  # expect-error
     print(async_queue.status(TASK_ID)["status"])  # expect-error
     with taskcluster.aio.Queue(OPTIONS) as scoped:  # expect-error
         print(scoped)
@@ -100,14 +105,29 @@ def paginated_methods(pages: Pages, async_pages: AsyncPages) -> None:
     pages.listTasks.nope("g")  # expect-error
 
 
-def mistakes_only_typed_methods_reveal() -> None:
+def mistakes_typed_methods_reveal() -> None:
     queue = taskcluster.Queue(OPTIONS)
-    print(queue.task(TASK_ID)["paylod"])  # expect-error-after-typing
-    state: int = queue.status(TASK_ID)["status"]["state"]  # expect-error-after-typing
+    queue.task(TASK_ID, TASK_ID)  # expect-error
+    queue.task(taskID=TASK_ID)  # expect-error
+    queue.createTask(TASK_ID, {}, {})  # expect-error
+    queue.getArtifact(TASK_ID, 0, 3)  # expect-error
+    queue.ping(payload={})  # expect-error
+    queue.status(TASK_ID, params={"taskId": TASK_ID})  # expect-error
+    queue.listTaskGroup(TASK_ID, TASK_ID)  # expect-error
+    queue.listTaskGroup(TASK_ID, paginationHandler=lambda page: page["tasks"][0]["stauts"])  # expect-error
+    queue.listTaskGroup.pages(TASK_ID, limt=10)  # expect-error
+    queue.claimWork("p", "w", {"workerGroup": "g", "workerId": "w", "tasks": "1"})  # expect-error
+    events = taskcluster.QueueEvents()
+    events.taskCompleted("primary.#", taskId="T")  # expect-error
+    events.taskCompleted(taskID="T")  # expect-error
+    binding: Dict[str, int] = events.taskCompleted(taskId="T")  # expect-error
+    print(binding)
+    print(queue.task(TASK_ID)["paylod"])  # expect-error
+    state: int = queue.status(TASK_ID)["status"]["state"]  # expect-error
     print(state)
-    queue.createTask(TASK_ID, {"taskQueueId": "p/w", "priority": "urgent"})  # expect-error-after-typing
-    queue.createTask(TASK_ID, {"taskQueueId": "p/w"})  # expect-error-after-typing
-    queue.createTask(TASK_ID, {"created": 1, "deadline": 2, "payload": {}, "metadata": {}})  # expect-error-after-typing
-    queue.listTaskGroup(TASK_ID, limit="100")  # expect-error-after-typing
-    print([task["stauts"] for task in queue.listTaskGroup.items(TASK_ID)])  # expect-error-after-typing
-    taskcluster.Secrets(OPTIONS).set("name", {"secret": "not an object", "expires": 3})  # expect-error-after-typing
+    queue.createTask(TASK_ID, {"taskQueueId": "p/w", "priority": "urgent"})  # expect-error
+    queue.createTask(TASK_ID, {"taskQueueId": "p/w"})  # expect-error
+    queue.createTask(TASK_ID, {"created": 1, "deadline": 2, "payload": {}, "metadata": {}})  # expect-error
+    queue.listTaskGroup(TASK_ID, limit="100")  # expect-error
+    print([task["stauts"] for task in queue.listTaskGroup.items(TASK_ID)])  # expect-error
+    taskcluster.Secrets(OPTIONS).set("name", {"secret": "not an object", "expires": 3})  # expect-error

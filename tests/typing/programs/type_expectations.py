@@ -38,6 +38,8 @@ from taskcluster.aio.reader_writer import BufferWriter
 from taskcluster.client import BaseClient
 from taskcluster.helper import TaskclusterConfig
 from taskcluster.testing import AsyncLocalDeployment, LocalDeployment
+from taskcluster.types import TopicExchangeBinding
+from taskcluster.types import queue as queue_types
 
 SyncQueue = taskcluster.generated.queue.Queue
 AsyncQueue = taskcluster.generated.aio.queue.Queue
@@ -179,3 +181,68 @@ async def async_pagination(client: AsyncPages) -> None:
         assert_type(task, Task)
     assert isinstance(AsyncPages.__dict__["listTasks"], AsyncPaginated)
     assert isinstance(client.listTasks, BoundAsyncPaginated)
+
+
+# -- the generated methods: every calling convention, typed payloads and results -----------------------------------
+def generated_methods(queue: SyncQueue, secrets: taskcluster.Secrets, events: taskcluster.QueueEvents) -> None:
+    definition: queue_types.TaskDefinitionRequest = {
+        "taskQueueId": "p/w",
+        "created": "2030-01-01T00:00:00Z",
+        "deadline": "2030-01-02T00:00:00Z",
+        "payload": {},
+        "metadata": {"name": "n", "description": "d", "owner": "o@example.com", "source": "https://example.com"},
+    }
+    assert_type(queue.createTask("t", definition), queue_types.TaskStatusResponse)
+    assert_type(queue.createTask(definition, taskId="t"), queue_types.TaskStatusResponse)
+    assert_type(queue.createTask(payload=definition, query={}, params={"taskId": "t"}), queue_types.TaskStatusResponse)
+    assert_type(queue.createTask("t", payload=definition, query={}), queue_types.TaskStatusResponse)
+    assert_type(queue.task("t"), queue_types.TaskDefinitionResponse)
+    assert_type(queue.task(taskId="t"), queue_types.TaskDefinitionResponse)
+    assert_type(queue.task(params={"taskId": "t"}), queue_types.TaskDefinitionResponse)
+    assert_type(queue.status("t")["status"]["runs"][0]["runId"], int)
+    assert_type(queue.getArtifact("t", 0, "public/x"), queue_types.GetArtifactResponse)  # runId an int
+    assert_type(queue.getArtifact("t", "0", name="public/x"), queue_types.GetArtifactResponse)
+    assert_type(queue.ping(), Any)  # no output schema
+    # the older arguments of claimWork and pendingTasks
+    claimed = queue.claimWork("p", "w", {"workerGroup": "g", "workerId": "w", "tasks": 1})
+    assert_type(claimed, queue_types.ClaimWorkResponse)
+    assert_type(
+        queue.claimWork("p/w", {"workerGroup": "g", "workerId": "w", "tasks": 1})["tasks"], List[queue_types.TaskClaim]
+    )
+    assert_type(queue.pendingTasks("p", "w"), queue_types.CountPendingTasksResponse)
+    # an untyped payload (a retired schema) is a dict
+    assert_type(queue.declareProvisioner("p", {"anything": 1}), queue_types.ProvisionerResponse)
+    assert_type(secrets.set("s", {"secret": {"a": 1}, "expires": "2030-01-01T00:00:00Z"}), Any)
+
+    # paginated methods: one page, every page, every item, or a handler whose parameter is inferred
+    assert_type(queue.listTaskGroup("g"), queue_types.ListTaskGroupResponse)
+    assert_type(
+        queue.listTaskGroup(taskGroupId="g", limit=10, continuationToken="c"), queue_types.ListTaskGroupResponse
+    )
+    assert_type(
+        queue.listTaskGroup(params={"taskGroupId": "g"}, query={"limit": 10}), queue_types.ListTaskGroupResponse
+    )
+    assert_type(queue.listTaskGroup.pages("g", limit=10), Iterator[queue_types.ListTaskGroupResponse])
+    assert_type(queue.listTaskGroup.items("g"), Iterator[queue_types.TaskDefinitionAndStatus])
+    queue.listTaskGroup("g", paginationHandler=lambda p: assert_type(p, queue_types.ListTaskGroupResponse))
+    assert_type(queue.tasks.items({"taskIds": ["t"]}), Iterator[queue_types.TasksResponseTasksEntry])
+
+    # routing-key builders
+    binding = events.taskCompleted(taskId="t", runId=0)
+    assert_type(binding, TopicExchangeBinding)
+    assert_type(binding["routingKeyPattern"], str)
+    assert_type(events.taskCompleted({"taskId": "t"}), TopicExchangeBinding)
+    assert_type(events.taskCompleted("primary.#"), TopicExchangeBinding)
+
+
+async def generated_async_methods(queue: AsyncQueue) -> None:
+    assert_type(await queue.task("t"), queue_types.TaskDefinitionResponse)
+    assert_type(await queue.listTaskGroup("g", limit=10), queue_types.ListTaskGroupResponse)
+    assert_type(queue.listTaskGroup.pages("g"), AsyncIterator[queue_types.ListTaskGroupResponse])
+    assert_type(queue.listTaskGroup.items("g"), AsyncIterator[queue_types.TaskDefinitionAndStatus])
+
+    async def handle(page: queue_types.ListTaskGroupResponse) -> None:
+        print(len(page["tasks"]))
+
+    await queue.listTaskGroup("g", paginationHandler=handle)
+    assert_type(await queue.ping(), Any)

@@ -6,16 +6,15 @@ and a local deployment to run it all against.
 tests/typing/test_type_check.py checks it with `mypy --strict` and pyright (strict), which must report nothing,
 and runs it (``python user_program.py``) against a `LocalDeployment`.
 
-A line marked ``# until-generated-pagination`` uses ``.pages()`` / ``.items()`` of a generated method: type
-checkers know them once the generated clients decorate their paginated methods (see `taskcluster._pagination`);
-until then the test tolerates an error on such a line.
+Payloads are annotated with their request types (`taskcluster.types.<module>`): a dict literal in an unannotated
+variable is a `dict[str, object]` to type checkers, which a TypedDict parameter rightly refuses.
 """
 
 import asyncio
 import datetime
 import io
 import tempfile
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping
 
 import aiohttp
 import requests
@@ -30,11 +29,12 @@ from taskcluster import client
 from taskcluster.exceptions import TaskclusterConnectionError
 from taskcluster.helper import TaskclusterConfig
 from taskcluster.testing import AsyncLocalDeployment, LocalDeployment
+from taskcluster.types.queue import ListTaskGroupResponse, TaskDefinitionRequest
 
 SECRET = "project/my-app"
 
 
-def task_definition() -> Dict[str, Any]:
+def task_definition() -> TaskDefinitionRequest:
     return {
         "taskQueueId": "my-provisioner/my-worker",
         "created": taskcluster.fromNowJSON("0 seconds"),
@@ -64,14 +64,15 @@ def calls_and_pagination(options: Dict[str, Any]) -> str:
 
     # pagination: items, pages, and the callback form
     task_ids: List[str] = []
-    for task in queue.listTaskGroup.items(task_id):  # until-generated-pagination
-        task_ids.append(task["status"]["taskId"])  # until-generated-pagination
-    for page in queue.listTaskGroup.pages(task_id, limit=100):  # until-generated-pagination
-        print("page of", len(page["tasks"]))  # until-generated-pagination
-    pages: List[Dict[str, Any]] = []
+    for task in queue.listTaskGroup.items(task_id):
+        task_ids.append(task["status"]["taskId"])
+    for page in queue.listTaskGroup.pages(task_id, limit=100):
+        print("page of", len(page["tasks"]))
+    pages: List[ListTaskGroupResponse] = []
     queue.listTaskGroup(task_id, paginationHandler=pages.append)
+    queue.listTaskGroup(task_id, paginationHandler=lambda page: print("tasks:", len(page["tasks"])))
 
-    def show(page: Dict[str, Any]) -> None:
+    def show(page: Mapping[str, Any]) -> None:
         print("a page of", len(page["tasks"]))
 
     queue.listTaskGroup(task_id, paginationHandler=show)
@@ -216,12 +217,12 @@ async def async_program(options: Dict[str, Any]) -> None:
         await queue.createTask(payload=payload, query={}, params={"taskId": task_id})
         await queue.createTask(task_id, payload=payload, query={})
 
-        async for task in queue.listTaskGroup.items(task_id):  # until-generated-pagination
-            print(task["status"]["state"])  # until-generated-pagination
-        async for page in queue.listTaskGroup.pages(task_id, limit=10):  # until-generated-pagination
-            print(len(page["tasks"]))  # until-generated-pagination
+        async for task in queue.listTaskGroup.items(task_id):
+            print(task["status"]["state"])
+        async for page in queue.listTaskGroup.pages(task_id, limit=10):
+            print(len(page["tasks"]))
 
-        async def on_page(page: Dict[str, Any]) -> None:
+        async def on_page(page: ListTaskGroupResponse) -> None:
             print("handled a page of", len(page["tasks"]))
 
         await queue.listTaskGroup(task_id, paginationHandler=on_page)

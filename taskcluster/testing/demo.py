@@ -8,7 +8,7 @@ import asyncio
 import datetime
 import sys
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 import taskcluster
 import taskcluster.aio
@@ -16,6 +16,9 @@ import taskcluster.aio.download
 import taskcluster.download
 import taskcluster.upload
 from taskcluster.testing import LocalDeployment
+
+if TYPE_CHECKING:
+    from taskcluster.types.queue import TaskDefinitionRequest
 
 PROVISIONER, WORKER_TYPE = "demo-provisioner", "demo-worker"
 TASK_QUEUE = "%s/%s" % (PROVISIONER, WORKER_TYPE)
@@ -60,7 +63,7 @@ class Tour:
         sys.stdout.flush()
 
 
-def task_definition(group_id: str, number: int) -> Dict[str, Any]:
+def task_definition(group_id: str, number: int) -> "TaskDefinitionRequest":
     return {
         "taskQueueId": TASK_QUEUE,
         "schedulerId": "demo-scheduler",
@@ -205,6 +208,8 @@ def run(count: int) -> None:
                     )
                     import requests
 
+                    if upload["storageType"] != "s3":
+                        raise RuntimeError("an s3 artifact was asked for, not %s" % upload["storageType"])
                     requests.put(
                         upload["putUrl"],
                         data=b"hello from the demo worker\n",

@@ -35,6 +35,7 @@ _SOURCES.update(
     createTemporaryCredentials="taskcluster._tempcreds",
     createApiClient="taskcluster.client",
     createSession="taskcluster.client",
+    TopicExchangeBinding="taskcluster._events",
 )
 _SUBMODULES = ("client", "utils", "exceptions", "aio", "testing", "helper", "upload", "download", "retry", "generated")
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from . import testing as testing
     from . import upload as upload
     from . import utils as utils
+    from ._events import TopicExchangeBinding as TopicExchangeBinding
     from ._services import *  # noqa: F403  (the 24 service classes)
     from ._tempcreds import createTemporaryCredentials as createTemporaryCredentials
     from .client import createApiClient as createApiClient

@@ -174,6 +174,18 @@ class BoundPaginatedMethod:
     def __repr__(self) -> str:
         return "<paginated method %s of %r>" % (self._name, self._client)
 
+    def _call(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+        """Call the method; arguments that do not fit its exact signature go through the runtime's own rules, which
+        accept the other historical forms and refuse the rest with a `TaskclusterFailure` naming the method."""
+        try:
+            return self._func(self._client, *args, **kwargs)
+        except TypeError as error:
+            if error.__traceback__ is None or error.__traceback__.tb_next is not None:
+                raise  # raised inside the method, not by binding its arguments
+        from .client import api_method
+
+        return api_method(self._name)(self._client, *args, **kwargs)
+
 
 # The two flavours below have no class docstring: their `__doc__` is a property giving the API method's docstring.
 
@@ -189,7 +201,7 @@ class BoundSyncPaginated(BoundPaginatedMethod, Generic[_P, _R_co, _I_co]):
         return self._func.__doc__
 
     def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R_co:
-        result: _R_co = self._func(self._client, *args, **kwargs)
+        result: _R_co = self._call(args, kwargs)
         return result
 
     def pages(self, *args: _P.args, **kwargs: _P.kwargs) -> Iterator[_R_co]:
@@ -214,7 +226,7 @@ class BoundAsyncPaginated(BoundPaginatedMethod, Generic[_P, _R_co, _I_co]):
         return self._func.__doc__
 
     def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> Coroutine[Any, Any, _R_co]:
-        result: Coroutine[Any, Any, _R_co] = self._func(self._client, *args, **kwargs)
+        result: Coroutine[Any, Any, _R_co] = self._call(args, kwargs)
         return result
 
     def pages(self, *args: _P.args, **kwargs: _P.kwargs) -> AsyncIterator[_R_co]:

@@ -161,7 +161,7 @@ class BaseClient(ClientCore):
                 yield items.pop()
 
 
-def _api_method(name: str) -> Callable[..., Any]:
+def api_method(name: str) -> Callable[..., Any]:
     """A method for a runtime-built class; on an async class it returns the coroutine of `_apiCall`."""
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -213,7 +213,7 @@ def build_api_class(name: str, reference: Mapping[str, Any], base: Type[_Core]) 
             info.setdefault("args", [])
             info.setdefault("query", [])
             attrs["funcinfo"][entry_name] = info
-            method = _api_method(entry_name)
+            method = api_method(entry_name)
         elif entry.get("type") == "topic-exchange":
             attrs["exchangeinfo"][entry_name] = dict(entry)
             method = _exchange_method(entry_name)

@@ -33,12 +33,14 @@ def test_every_block_parses_and_the_readme_starts_with_the_install_line():
     assert first.group(1) == "sh" and first.group(2).strip() == "pip install taskcluster"
 
 
-def test_routing_key_example_prints_what_it_says():
+def test_routing_key_example_needs_no_deployment():
     block = block_containing("client.QueueEvents")
     namespace = {}
-    exec(block, namespace)
-    documented = eval(re.search(r"# (\{'exchange'.*?\})", block.replace("\n", " ").replace("#  ", ""), re.S).group(1))
-    assert namespace["events"].taskCompleted(taskGroupId="G") == documented
+    exec(block.replace("https://tc.example.com", "http://127.0.0.1:1"), namespace)
+    assert namespace["binding"] == {
+        "exchange": "exchange/taskcluster-queue/v1/task-completed",
+        "routingKeyPattern": "primary.*.*.*.*.*.*.*.G.#",
+    }
 
 
 @pytest.fixture

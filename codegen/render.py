@@ -335,6 +335,38 @@ def call_lines(call: str, arguments: Sequence[str], width: int = LINE_LENGTH) ->
     return lines + [")"]
 
 
+def error_lines(f: Function) -> List[str]:
+    """The errors a call of `f` can end in, derived from what the entry declares (Markdown list items)."""
+    lines = []
+    if f.request_schema is not None:
+        lines.append("- 400 `InputValidationError`: the payload does not match the input schema")
+    if f.scopes is not None:
+        lines.append(
+            "- 401 `AuthenticationFailed` (`TaskclusterAuthFailure`): the credentials or their signature were refused"
+        )
+        lines.append("- 403 `InsufficientScopes`: the credentials do not satisfy the scopes above")
+    if f.path_params and f.http_method.lower() != "put":
+        lines.append("- 404 `ResourceNotFound`: nothing exists under these route arguments")
+    lines.append(
+        "- 5xx answers and connection errors are retried (`maxRetries`), then raised as `TaskclusterRestFailure` or"
+        " `TaskclusterConnectionError`"
+    )
+    return lines
+
+
+def usage_example(service: Service, f: Function) -> List[str]:
+    """A short example of a call whose failure is handled (lines of Python)."""
+    client = instance_name(service.class_name)
+    arguments = list(f.path_params) + (["payload"] if f.request_schema is not None else [])
+    call = "%s.%s(%s)" % (client, f.name, ", ".join(arguments))
+    return [
+        "try:",
+        "    result = %s" % call,
+        "except taskcluster.TaskclusterRestFailure as error:",
+        '    print(error.status_code, error.body.get("code"))  # e.g. 403 InsufficientScopes',
+    ]
+
+
 def calling_conventions(service: Service, f: Function) -> List[str]:
     """The ways to call a method, with its real argument names (lines of Python, ``ruff format`` style)."""
     call = f"{instance_name(service.class_name)}.{f.name}"
@@ -743,6 +775,8 @@ GLOBALS = {
     "type_users": type_users,
     "untyped_entries": untyped_entries,
     "calling_conventions": calling_conventions,
+    "error_lines": error_lines,
+    "usage_example": usage_example,
     "class_options": class_options,
     "exchange_examples": exchange_examples,
     "exchangeinfo": exchangeinfo,

@@ -360,6 +360,10 @@ def test_docs(small):
     assert "### `createWidget`" in page
     assert "widgets.createWidget(payload, widgetId=..., partId=...)" in page
     assert "| Query parameters | `dryRun` |" in page
+    create = page.split("### `createWidget`")[1].split("### ")[0]
+    assert "- 400 `InputValidationError`" in create and "- 403 `InsufficientScopes`" in create
+    assert "- 404 `ResourceNotFound`" not in create  # a PUT creates what its route names
+    assert "    result = widgets.createWidget(widgetId, partId, payload)\n" in create
     types = "widgets-types.md"
     row = f"| Input schema | `v1/create-widget-request.json#` ([`CreateWidgetRequest`]({types}#createwidgetrequest)) |"
     assert row in page

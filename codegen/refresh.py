@@ -9,7 +9,8 @@ them, the root URL of a deployment, or one JSON file bundling such a tree (a lis
   an ``exchangePrefix``, an API reference to the one without) gets the reference's facts:
   titles, methods, routes, args, query, input/output schema ids, scopes, stability,
   exchange names and routing-key entries;
-- our descriptions and ``pageItems`` are kept; new entries get the description
+- our titles, descriptions and ``pageItems`` are kept (a differing upstream title is reported); new entries get
+  upstream's title and the description
   ``TODO: describe``; entries the deployment no longer serves are marked ``deprecated``;
 - a reference no class maps to becomes a new class (named after the service);
 - the class's ``schemas`` get every JSON schema its entries name, and every schema those
@@ -338,6 +339,11 @@ def _update_entry(
     ours: Dict[str, Any], theirs: Dict[str, Any], schema: Callable[[str], Any], report: Report, where: str
 ) -> Dict[str, Any]:
     facts = _facts(theirs)
+    upstream_title = facts.pop("title", None)
+    if "title" not in ours and upstream_title is not None:
+        facts["title"] = upstream_title
+    elif upstream_title is not None and upstream_title != ours["title"]:
+        report(where, "keeps our title %r (upstream: %r)" % (ours["title"], upstream_title))
     order: Sequence[str]
     if theirs["type"] == "topic-exchange":
         removals = [k for k in OPTIONAL_EXCHANGE_FACTS if k not in facts and k in ours]

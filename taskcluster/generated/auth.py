@@ -745,7 +745,7 @@ class Auth(BaseClient):
         paginationHandler: Optional[Callable[[_types.AzureListContainersResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.AzureListContainersResponse:
-        """List containers in an Account Managed by Auth.
+        """Azure Containers of an Account.
 
         Deprecated. Lists the blob containers in a managed Azure storage account, paged by `continuationToken`.
 
@@ -877,7 +877,7 @@ class Auth(BaseClient):
         paginationHandler: Optional[Callable[[_types.AzureListTableResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.AzureListTableResponse:
-        """List Tables in an Account Managed by Auth.
+        """Azure Tables of an Account.
 
         Deprecated. Lists the tables in a managed Azure storage account, paged by `continuationToken`.
 
@@ -1630,7 +1630,7 @@ class Auth(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get a repository scoped github token.
+        """Repository-Scoped GitHub Token.
 
         Experimental. Mints a GitHub App installation token for the app `appName`, restricted to the requested
         repositories under `owner` and the requested permissions. Each repository/permission/level combination needs a
@@ -2607,7 +2607,7 @@ class Auth(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get a client token for the Websocktunnel service.
+        """Websocktunnel Client Token.
 
         Returns a short-lived token (valid for a few hours) for connecting to a websocktunnel server as `wstClient`.
         Only servers configured with the matching `wstAudience` accept it; discovering the server URL is up to the

@@ -398,7 +398,7 @@ class AwsProvisioner(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get All Launch Specifications for WorkerType.
+        """Launch Specifications of a Worker Type.
 
         Returns a preview of every EC2 launch specification the given worker type definition could produce, one per
         region and instance type combination. Intended only for testing worker type configurations.
@@ -750,7 +750,7 @@ class AwsProvisioner(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get AWS State for a worker type.
+        """AWS State of a Worker Type.
 
         Returns the provisioner's stored view of a worker type's AWS footprint: lists of running instances and pending
         spot requests, plus a `summary` like the one from `listWorkerTypeSummaries`.
@@ -921,7 +921,7 @@ class AwsProvisioner(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get Worker Type Last Modified Time.
+        """Worker Type Modification Time.
 
         Returns the timestamp at which the named worker type definition was last changed. Workers can compare it with
         the value baked into their user data to detect that their configuration is stale.

@@ -392,7 +392,7 @@ class Github(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Post a comment on a given GitHub Issue or Pull Request.
+        """Comment on an Issue or Pull Request.
 
         Posts a new comment on the given GitHub issue or pull request, authored by the Taskcluster GitHub app.
 
@@ -467,7 +467,7 @@ class Github(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Post a status against a given changeset.
+        """Set a Commit Status.
 
         Attaches a commit status (state, description, context and link) to a specific commit SHA of a repository on
         GitHub, shown next to that revision in the GitHub UI.

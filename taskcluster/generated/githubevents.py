@@ -350,7 +350,7 @@ class GithubEvents(BaseClient):
         repository: Optional[Union[str, int]] = None,
     ) -> TopicExchangeBinding: ...
     def taskGroupCreationRequested(self, *args: Any, **kwargs: Any) -> TopicExchangeBinding:
-        """tc-gh requested the Queue service to create all the tasks in a group.
+        """Task Group Creation Requested.
 
         Published once the service has submitted every task of a newly created task group to the Queue for a repository
         event. It is mainly used internally to set initial status indicators in GitHub; the routing key carries

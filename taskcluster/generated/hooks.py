@@ -574,7 +574,7 @@ class Hooks(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """List hooks in a given group.
+        """Hooks of a Group.
 
         Returns the full definitions of every hook in the given hook group.
 
@@ -616,7 +616,7 @@ class Hooks(BaseClient):
         paginationHandler: Optional[Callable[[_types.LastFiresList], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.LastFiresList:
-        """Get information about recent hook fires.
+        """Recent Hook Fires.
 
         Returns records of a hook's recent firings, including whether each one managed to create a task. Paginated via
         `continuationToken` and `limit`; by default up to 1000 entries per page.
@@ -923,7 +923,7 @@ class Hooks(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Trigger a hook with a token.
+        """Trigger a Hook by Token.
 
         Fires a hook using its secret trigger token instead of Taskcluster credentials, which suits external webhooks.
         Payload handling matches `triggerHook`: the body must fit the hook's `triggerSchema` and may include a unique

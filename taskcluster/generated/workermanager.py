@@ -1046,7 +1046,7 @@ class WorkerManager(BaseClient):
         paginationHandler: Optional[Callable[[_types.ListWorkersResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.ListWorkersResponse:
-        """Get a list of all active workers of a workerType.
+        """Workers of a Worker Pool.
 
         Lists active workers addressed by `provisionerId` and `workerType` (the two halves of a worker pool ID), in the
         style of the Queue's worker listing. Can be filtered by `quarantined`, `workerState` or `launchConfigId`;
@@ -1134,7 +1134,7 @@ class WorkerManager(BaseClient):
         paginationHandler: Optional[Callable[[_types.WorkerListInAGivenWorkerPool], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.WorkerListInAGivenWorkerPool:
-        """Workers in a specific Worker Group in a Worker Pool.
+        """Workers of a Worker Group.
 
         Lists the workers that belong to `workerGroup` within worker pool `workerPoolId`. Paginated with
         `continuationToken` and `limit`.
@@ -1454,7 +1454,7 @@ class WorkerManager(BaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Report an error from a worker.
+        """Report a Worker Error.
 
         Lets a running worker record an error, typically a startup or configuration failure that the pool's
         administrators should see; it then appears in `listWorkerPoolErrors`. Reported errors are public, so never

@@ -104,10 +104,11 @@ def test_refresh_updates_facts_and_keeps_descriptions(ours, find, write_manifest
     data = json.loads(path.read_text(encoding="utf-8"))
     assert path.read_text(encoding="utf-8") == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     created = find(data, "Widgets", "createWidget")
+    ours_title = find(ours, "Widgets", "createWidget")["title"]
     assert created == {
         "type": "function",
         "name": "createWidget",
-        "title": "Create A Widget",
+        "title": ours_title,
         "description": "Creates a widget part.",
         "stability": "experimental",
         "method": "put",
@@ -138,7 +139,8 @@ def test_refresh_updates_facts_and_keeps_descriptions(ours, find, write_manifest
     assert UPSTREAM_PROSE not in path.read_text(encoding="utf-8")
     assert "summary" not in path.read_text(encoding="utf-8") and "category" not in path.read_text(encoding="utf-8")
     lines = out.splitlines()
-    assert "apis.json: Widgets.createWidget: updated output, route, scopes, title" in lines
+    assert "apis.json: Widgets.createWidget: updated output, route, scopes" in lines
+    assert "apis.json: Widgets.createWidget: keeps our title %r (upstream: 'Create A Widget')" % ours_title in lines
     assert "apis.json: Widgets.ping: not served by the deployment: marked deprecated" in lines
     assert 'apis.json: Widgets.listParts: added (description "TODO: describe")' in lines
     assert "apis.json: Widgets.listParts: pageItems 'parts' inferred from the output schema; check it" in lines
@@ -264,7 +266,7 @@ def test_refresh_without_references(ours, write_manifest, run, tmp_path):
 def test_refresh_from_a_root_url(ours, find, write_manifest, run, tmp_path):
     path = write_manifest(ours)
     api, events = refs_of(ours)
-    api["entries"][0]["title"] = "Ping!"
+    api["entries"][0]["stability"] = "experimental"
     source = write_references(tmp_path / "deployment", [api, events])
     handler = functools.partial(QuietHandler, directory=str(source))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
@@ -277,8 +279,8 @@ def test_refresh_from_a_root_url(ours, find, write_manifest, run, tmp_path):
             server.shutdown()
             thread.join()
     assert status == 0, err
-    assert "Widgets.ping: updated title" in out
-    assert find(json.loads(path.read_text(encoding="utf-8")), "Widgets", "ping")["title"] == "Ping!"
+    assert "Widgets.ping: updated stability" in out
+    assert find(json.loads(path.read_text(encoding="utf-8")), "Widgets", "ping")["stability"] == "experimental"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -61,7 +61,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """List out the entire internal state.
+        """Whole Internal State.
 
         Debugging aid: dumps the complete internal state the manager holds for all instances and requests.
 
@@ -104,7 +104,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """See the list of AMIs and their usage.
+        """AMI Usage.
 
         Lists the AMIs that have been used, with their region and the time each was last seen in use.
 
@@ -147,7 +147,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Statistics on the Database client pool.
+        """Database Pool Statistics.
 
         Debugging aid: returns statistics about the service's database connection pool.
 
@@ -190,7 +190,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """See the current EBS volume usage list.
+        """EBS Volume Usage.
 
         Lists EBS volume usage aggregated per region, volume type and state, with total volume counts, total size in GB
         and when each figure was last refreshed.
@@ -254,7 +254,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Ensure a KeyPair for a given worker type exists.
+        """Create a Key Pair If Missing.
 
         Makes sure an EC2 SSH key pair with the given name exists, creating it if needed. Safe to call repeatedly.
 
@@ -385,7 +385,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Look up the most recent errors in the provisioner across all worker types.
+        """Recent Provisioning Errors.
 
         Returns the latest errors encountered across every worker type, for troubleshooting provisioning.
 
@@ -480,7 +480,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """See the list of worker types which are known to be managed.
+        """Managed Worker Types.
 
         Lists the worker type names for which the manager currently knows about instances or requests. Meant for
         debugging.
@@ -605,7 +605,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """See the list of regions managed by this ec2-manager.
+        """Managed Regions.
 
         Debugging aid: lists the AWS regions this manager instance is configured to operate in.
 
@@ -649,7 +649,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Ensure a KeyPair for a given worker type does not exist.
+        """Delete a Key Pair.
 
         Makes sure no EC2 key pair with the given name remains, deleting it if present.
 
@@ -867,7 +867,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Terminate all resources from a worker type.
+        """Terminate a Worker Type's Resources.
 
         Shuts down every instance and cancels every outstanding request belonging to the given worker type.
 
@@ -914,7 +914,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Look up the most recent errors of a workerType.
+        """Recent Errors of a Worker Type.
 
         Returns the latest errors the manager hit while handling resources of the given worker type.
 
@@ -959,7 +959,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Look up the resource health for a workerType.
+        """Worker Type Health.
 
         Returns a health overview of the EC2 resources belonging to one worker type.
 
@@ -1004,7 +1004,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Look up the resource state for a workerType.
+        """Worker Type Resource State.
 
         Returns the detailed instance and request state the manager holds for one worker type.
 
@@ -1049,7 +1049,7 @@ class EC2Manager(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Look up the resource stats for a workerType.
+        """Worker Type Resource Statistics.
 
         Returns counts of running and pending instances for a worker type, broken down generically; no per-instance
         details are included.

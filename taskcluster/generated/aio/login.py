@@ -61,7 +61,7 @@ class Login(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get Taskcluster credentials given a suitable `access_token`.
+        """Credentials for an OIDC Access Token.
 
         Exchanges an OIDC `access_token` from the named trusted provider, sent as an `Authorization: Bearer` header
         rather than Hawk, for short-lived Taskcluster credentials for that user. Be prepared for the returned

@@ -81,7 +81,7 @@ class Object(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Begin upload of a new object.
+        """Start an Object Upload.
 
         Starts (or renegotiates) the upload of a named object: you propose upload methods and the service picks one it
         supports and returns the details, such as signed URLs. The caller-chosen `uploadId` from the first call guards
@@ -198,7 +198,7 @@ class Object(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Mark an upload as complete.
+        """Finish an Object Upload.
 
         Declares that all data for an object has reached the backend, making the object immutable and available for
         download. Calling it again is harmless, but it fails if the `uploadId` does not match an upload still in

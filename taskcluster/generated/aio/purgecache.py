@@ -355,7 +355,7 @@ class PurgeCache(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Open Purge Requests for a worker pool.
+        """Open Purge Requests of a Worker Pool.
 
         Returns the caches that workers in `workerPoolId` must purge, each with a timestamp: caches older than that time
         should be deleted. Workers pass the optional `since` parameter to receive only requests newer than their last

@@ -1299,7 +1299,7 @@ class Queue(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get Artifact Data from Latest Run.
+        """Artifact Data of the Latest Run.
 
         Like `getArtifact`, but reads from the task's most recent run, replying with a redirect to where the artifact
         can be downloaded. Slightly slower than `getArtifact`, so use that when the `runId` is known.
@@ -1674,7 +1674,7 @@ class Queue(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get Artifact Content From Latest Run.
+        """Artifact Content of the Latest Run.
 
         Same as `artifact` but for the task's latest run: returns the content or the information needed to retrieve it,
         following links.
@@ -1729,7 +1729,7 @@ class Queue(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get Artifact Information From Latest Run.
+        """Artifact Information of the Latest Run.
 
         Returns the metadata of one artifact from the latest run of a task, without access to its data. Link artifacts
         are not followed.
@@ -2161,7 +2161,7 @@ class Queue(AsyncBaseClient):
         paginationHandler: Optional[Callable[[_types.ListProvisionersResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.ListProvisionersResponse:
-        """Get a list of all active provisioners.
+        """Active Provisioners.
 
         Deprecated. Lists active provisioners (any known `provisionerId`), paged with `continuationToken` and `limit`.
         Superseded by task-queue and worker-manager APIs.
@@ -2301,7 +2301,7 @@ class Queue(AsyncBaseClient):
         paginationHandler: Optional[Callable[[_types.ListTaskQueuesResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.ListTaskQueuesResponse:
-        """Get a list of all active task queues.
+        """Active Task Queues.
 
         Lists active task queues. Paged: up to 1000 per response by default, continue with `continuationToken`, and
         shrink pages with `limit`.
@@ -2369,7 +2369,7 @@ class Queue(AsyncBaseClient):
         paginationHandler: Optional[Callable[[_types.ListWorkerTypesResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.ListWorkerTypesResponse:
-        """Get a list of all active worker-types.
+        """Active Worker Types.
 
         Deprecated. Lists active worker types under a provisioner, paged with `continuationToken` and `limit`; prefer
         `listTaskQueues`.
@@ -2444,7 +2444,7 @@ class Queue(AsyncBaseClient):
         paginationHandler: Optional[Callable[[_types.ListWorkersResponse], object]] = None,
         paginationLimit: Optional[int] = None,
     ) -> _types.ListWorkersResponse:
-        """Get a list of all active workers of a workerType.
+        """Active Workers of a Task Queue.
 
         Deprecated. Lists active workers of a worker type, paged with `continuationToken` and `limit`; set
         `quarantined=true` or `false` to filter by quarantine state. The worker-manager service offers the replacement.
@@ -3304,7 +3304,7 @@ class Queue(AsyncBaseClient):
         params: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Any:
-        """Get Number of Pending and Claimed Tasks.
+        """Pending and Claimed Task Counts.
 
         Returns approximate numbers of pending and claimed tasks for `taskQueueId`. The figures are estimates, since
         task states change quickly.

@@ -35,9 +35,9 @@ class Progress:
 
     def __init__(self, stream: Optional[TextIO] = None) -> None:
         """Draw on `stream` (default: stderr), but only if it is a terminal."""
-        self.stream = sys.stderr if stream is None else stream
+        self.stream: TextIO = sys.stderr if stream is None else stream
         isatty = getattr(self.stream, "isatty", None)
-        self.enabled = bool(isatty and isatty())
+        self.enabled: bool = bool(isatty and isatty())
         self._drawn = False
 
     def update(self, text: str) -> None:

@@ -98,8 +98,8 @@ class ResumingWriter:
     def __init__(self, stream: BinaryIO) -> None:
         """Write onto `stream`, which has received nothing yet."""
         self.stream = stream
-        self.emitted = 0
-        self.position = 0
+        self.emitted: int = 0
+        self.position: int = 0
 
     def restart(self) -> "ResumingWriter":
         """The writer factory of `downloadArtifact`: a (re)started download begins at byte 0."""

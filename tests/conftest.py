@@ -1,12 +1,19 @@
 """Shared fixtures: a scripted loopback server and a driver that runs one call through the sync or the
-async client, so every case in a table is proved on both."""
+async client, so every case in a table is proved on both.
+
+Every local deployment the suite starts (fixtures, tests, subprocesses) checks its own answers against the services'
+output schemas, so what it answers is what a real deployment would.
+"""
 
 import asyncio
+import os
 from typing import Any, Dict, Iterator
 
 import pytest
 
 from scripted_server import ACCESS_TOKEN, CLIENT_ID, ScriptedServer
+
+os.environ.setdefault("TASKCLUSTER_TESTING_CHECK_RESPONSES", "1")
 
 
 @pytest.fixture

@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
         help="accessToken of the root client (default: $TASKCLUSTER_LOCAL_ROOT_ACCESS_TOKEN, the one "
         "stored in --db, or a random one)",
     )
+    serve.add_argument(
+        "--check-responses",
+        action="store_true",
+        default=None,
+        help="check every answer against the endpoint's output schema, answering 500 on a mismatch "
+        "(default: $TASKCLUSTER_TESTING_CHECK_RESPONSES, else off)",
+    )
     return parser
 
 
@@ -52,6 +59,7 @@ async def _serve(args: argparse.Namespace) -> None:
         root_access_token=token,
         host=args.host,
         port=args.port,
+        check_responses=args.check_responses,
     )
     async with deployment:
         credentials = deployment.credentials

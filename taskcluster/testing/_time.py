@@ -7,7 +7,7 @@ from typing import Optional
 __all__ = ["format_date", "normalize_date", "now", "parse_date", "to_ms"]
 
 UTC = datetime.timezone.utc
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$")
 
 
 def now(clock: float) -> datetime.datetime:
@@ -30,8 +30,11 @@ def parse_date(value: str) -> Optional[datetime.datetime]:
     if zone and zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
-        offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        dt = dt - sign * offset
+        offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or "0"))
+        try:
+            dt = dt - sign * offset
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is before datetime.min
+            return None
     return dt.replace(tzinfo=UTC)
 
 

@@ -13,11 +13,16 @@ Fixtures (all prefixed ``taskcluster_``):
 - ``taskcluster_deployment_factory``: ``factory(**kwargs)`` starts a dedicated `LocalDeployment` (with
   its own ``db_path``, ``clients``, ...) and stops every one it started at the end of the test.
 
+Their deployments check their own answers against the endpoints' output schemas (``check_responses``)
+when the ini option ``taskcluster_check_responses = true`` or the command-line flag
+``--taskcluster-check-responses`` is given, or ``$TASKCLUSTER_TESTING_CHECK_RESPONSES`` is set; off
+otherwise. That is for suites testing the deployment itself: a wrong answer becomes a 500.
+
 Importing this module is cheap: the server (aiohttp) is imported when a fixture is first used.
 """
 
 import sys
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -49,12 +54,32 @@ def pytest_addhooks(pluginmanager: Any) -> None:
         pluginmanager.set_blocked(__name__)
 
 
+_INI = "taskcluster_check_responses"
+_FLAG = "--taskcluster-check-responses"
+
+
+def pytest_addoption(parser: "pytest.Parser") -> None:
+    help_text = (
+        "local Taskcluster deployments of the taskcluster_* fixtures check every answer against the "
+        "endpoint's output schema (a mismatch is a 500); default: $TASKCLUSTER_TESTING_CHECK_RESPONSES, else off"
+    )
+    parser.addini(_INI, help_text, type="bool", default=False)
+    parser.getgroup("taskcluster").addoption(_FLAG, action="store_true", default=False, help=help_text)
+
+
+def _check_responses(config: "pytest.Config") -> Optional[bool]:
+    """True when the ini option or the flag asks for response checks; None leaves it to the environment."""
+    if config.getoption(_FLAG, default=False) or config.getini(_INI):
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
-def taskcluster_session_deployment() -> Iterator["LocalDeployment"]:
+def taskcluster_session_deployment(pytestconfig: "pytest.Config") -> Iterator["LocalDeployment"]:
     """One deployment for the whole session (prefer ``taskcluster_deployment``, which resets it)."""
     from .server import LocalDeployment
 
-    deployment = LocalDeployment()
+    deployment = LocalDeployment(check_responses=_check_responses(pytestconfig))
     deployment.start()
     try:
         yield deployment
@@ -76,13 +101,16 @@ def taskcluster_options(taskcluster_deployment: "LocalDeployment") -> Dict[str, 
 
 
 @pytest.fixture
-def taskcluster_deployment_factory() -> Iterator["DeploymentFactory"]:
+def taskcluster_deployment_factory(pytestconfig: "pytest.Config") -> Iterator["DeploymentFactory"]:
     """Start dedicated deployments: ``taskcluster_deployment_factory(db_path=..., clients={...})``."""
     from .server import LocalDeployment
 
     started: List[LocalDeployment] = []
+    check = _check_responses(pytestconfig)
 
     def factory(**kwargs: Any) -> LocalDeployment:
+        if check is not None:
+            kwargs.setdefault("check_responses", check)
         deployment = LocalDeployment(**kwargs)
         started.append(deployment)
         return deployment.start()

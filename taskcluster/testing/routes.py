@@ -84,9 +84,17 @@ def _is_param(segment: str) -> bool:
 class ServiceTable:
     """The entries of one service, matched by method and path."""
 
-    def __init__(self, service_name: str, api_version: str, funcinfo: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        service_name: str,
+        api_version: str,
+        funcinfo: Mapping[str, Mapping[str, Any]],
+        module: Optional[str] = None,
+    ) -> None:
         self.service_name = service_name
         self.api_version = api_version
+        #: the generated client module (``purgecache`` for ``purge-cache``), which names its schemas
+        self.module = module
         self.entries: Dict[str, Entry] = {name: Entry(service_name, info) for name, info in sorted(funcinfo.items())}
         self._by_method: Dict[str, List[Entry]] = {}
         for entry in self.entries.values():
@@ -117,7 +125,8 @@ def tables_from_classes(classes: Sequence[Any]) -> Dict[str, ServiceTable]:
         funcinfo = getattr(cls, "funcinfo", None)
         if not funcinfo:
             continue
-        tables[cls.serviceName] = ServiceTable(cls.serviceName, cls.apiVersion, funcinfo)
+        module = cls.__module__.rpartition(".")[2] if cls.__module__.startswith("taskcluster.generated.") else None
+        tables[cls.serviceName] = ServiceTable(cls.serviceName, cls.apiVersion, funcinfo, module)
     return tables
 
 

@@ -81,7 +81,8 @@ def normalize_scopes(scopes: Iterable[str]) -> List[str]:
         for p in prefixes:
             if len(p) > len(scope):
                 break
-            if scope.startswith(p) and scope != p + "*":
+            # a star scope is covered only by a shorter one: "**" does not cover "*" (nor "a**" "a*")
+            if scope.startswith(p) and scope != p + "*" and not (scope.endswith("*") and len(p) >= len(scope)):
                 covered = True
                 break
         if not covered:

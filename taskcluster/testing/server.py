@@ -7,7 +7,9 @@ the caller's event loop. Both bind 127.0.0.1 on a free port by default, start in
 stop idempotently.
 
 An API request goes through `_Core._api` in steps: resolve the route, read and parse the body,
-authenticate, parse the query, check the route's scopes, validate the payload, run the handler, answer.
+authenticate, parse the query, check the route's scopes, validate the payload against the entry's input
+schema (the services' real schemas, with their defaults filled in: `_schema`), run the handler, answer
+(checked against the entry's output schema first when ``check_responses`` is on).
 
 Reserved routes outside ``/api/``:
 
@@ -25,6 +27,7 @@ import datetime
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
@@ -36,8 +39,7 @@ from aiohttp import web
 from mohawk.base import Resource
 
 from ..utils import slugId
-from . import services
-from ._schema import validate
+from . import _schema, services
 from ._time import format_date, now, to_ms
 from .auth import (
     AuthenticationError,
@@ -52,7 +54,7 @@ from .scopes import MissingParameter, ScopeExpansionError, expand_scopes
 from .services import objects
 from .store import NEVER_EXPIRES, Store
 
-__all__ = ["DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
+__all__ = ["CHECK_RESPONSES_ENV", "DEFAULT_ROOT_CLIENT_ID", "AsyncLocalDeployment", "LocalDeployment"]
 
 log: logging.Logger = logging.getLogger("taskcluster.testing")
 
@@ -61,6 +63,8 @@ _CREATED_BY = "created by LocalDeployment.create_client"
 #: Largest request body accepted (artifact and object uploads are held in memory and SQLite).
 MAX_BODY_BYTES = 1024 * 1024 * 1024
 _AIOHTTP_39 = tuple(int(x) for x in aiohttp.__version__.split(".")[:2]) >= (3, 9)
+#: Environment variable giving the default of ``check_responses`` ("1", "true", "yes" or "on": on).
+CHECK_RESPONSES_ENV = "TASKCLUSTER_TESTING_CHECK_RESPONSES"
 _REDACT = frozenset({"secret", "accessToken", "certificate", "signature", "bewit", "password", "token"})
 
 
@@ -70,6 +74,11 @@ def _redact(value: Any) -> Any:
     if isinstance(value, list):
         return [_redact(v) for v in value]
     return value
+
+
+def check_responses_default() -> bool:
+    """``check_responses`` when not given: from ``$TASKCLUSTER_TESTING_CHECK_RESPONSES``, else off."""
+    return os.environ.get(CHECK_RESPONSES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _json_response(body: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> web.Response:
@@ -93,6 +102,7 @@ class _Core:
         port: int,
         clients: Optional[Mapping[str, Iterable[str]]],
         clock: Optional[Callable[[], float]],
+        check_responses: bool = False,
     ) -> None:
         self.db_path: Optional[str] = db_path
         self.root_client_id: str = root_client_id
@@ -109,10 +119,13 @@ class _Core:
         self._expansions: Dict[Tuple[str, ...], List[str]] = {}
         self._expansions_version = -1
         self.tables: Dict[str, ServiceTable] = {}
+        #: validate every JSON answer of an implemented endpoint against its output schema (500 otherwise)
+        self.check_responses: bool = check_responses
         self.authenticator: Authenticator = Authenticator(self._load_client, self.expand, self.clock)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
+        _schema.require()
         self.tables = load_tables()
         self.store = Store(self.db_path)
         try:
@@ -307,6 +320,8 @@ class _Core:
             call.authorize_from_route()
             call.payload = self._validated(service, entry, payload, parse_error)
             reply = self._run(service, handler, call)
+            if self.check_responses:
+                self._check_response(service, entry, reply)
         except services.ServiceError as e:
             return self._error(request, e, entry, params, payload)
         except Exception:
@@ -352,6 +367,8 @@ class _Core:
             return json.loads(body), None
         except ValueError as e:
             return None, "the body is not valid JSON: %s" % e
+        except RecursionError:
+            return None, "the body is JSON nested too deeply"
 
     def _authenticate_call(
         self, request: web.Request, service: str, entry: Entry, body: bytes, payload: Any
@@ -410,22 +427,64 @@ class _Core:
             clock=self.clock(),
         )
 
-    @staticmethod
-    def _validated(service: str, entry: Entry, payload: Any, parse_error: Optional[str]) -> Any:
-        """The payload checked against the entry's request schema, with defaults applied (400 otherwise)."""
+    def _checker(self, service: str, schema_id: Optional[str]) -> Optional[_schema.Checker]:
+        table = self.tables.get(service)
+        return _schema.checker(table.module if table is not None else None, service, schema_id)
+
+    def _validated(self, service: str, entry: Entry, payload: Any, parse_error: Optional[str]) -> Any:
+        """The payload with the defaults of the entry's input schema filled in, checked against that schema
+        (400 naming each offending field otherwise). Without a schema (retired services), any JSON object."""
         if parse_error is not None:
             raise services.ServiceError(400, "InputValidationError", parse_error)
         if entry.input is None:
             return payload
-        checked, errors = validate(service, entry.input, payload)
+        checker = self._checker(service, entry.input)
+        if checker is None:
+            if not isinstance(payload, dict):
+                raise services.ServiceError(
+                    400,
+                    "InputValidationError",
+                    "Request payload must be a JSON object, got %s" % _schema.json_type(payload),
+                )
+            return payload
+        try:
+            filled = checker.fill_defaults(payload)
+            errors = checker.errors(payload, filled)
+        except RecursionError:
+            raise services.ServiceError(400, "InputValidationError", "Request payload is too deeply nested")
         if errors:
             raise services.ServiceError(
                 400,
                 "InputValidationError",
-                "Request payload must match the schema %s:\n%s"
-                % (entry.input, "\n".join("  - " + e for e in errors[:20])),
+                "Request payload must match the schema %s%s:\n%s"
+                % (checker.name, " (%s)" % checker.title if checker.title else "", _schema.summary(errors)),
             )
-        return checked
+        return payload
+
+    def _check_response(self, service: str, entry: Entry, reply: "services.Reply") -> None:
+        """With ``check_responses``: a JSON answer that does not match the entry's output schema is a 500
+        (and an error in the log) naming the schema and the first mismatches."""
+        if reply.body is None or not 200 <= reply.status < 400:
+            return
+        checker = self._checker(service, entry.output)
+        if checker is None:
+            return
+        errors = checker.errors(reply.body)
+        if not errors:
+            return
+        what = "%s.%s answered %d with a body that does not match its output schema %s" % (
+            service,
+            entry.name,
+            reply.status,
+            checker.name,
+        )
+        log.error("local deployment: %s:\n%s", what, _schema.summary(errors, limit=len(errors)))
+        raise services.ServiceError(
+            500,
+            "InternalServerError",
+            "The local deployment's answer is wrong (check_responses is on): %s:\n%s"
+            % (what, _schema.summary(errors, limit=5)),
+        )
 
     @staticmethod
     def _run(
@@ -511,6 +570,7 @@ class _DeploymentAPI:
         *,
         clients: Optional[Mapping[str, Iterable[str]]] = None,
         clock: Optional[Callable[[], float]] = None,
+        check_responses: Optional[bool] = None,
     ) -> None:
         """A deployment, not started yet.
 
@@ -523,8 +583,15 @@ class _DeploymentAPI:
             port: port to bind; 0 picks a free one.
             clients: clientId -> scopes of clients to create at start (credentials in ``.clients``).
             clock: a function returning the Unix time, for tests that need to control it.
+            check_responses: validate every JSON answer of an implemented endpoint against the endpoint's
+                output schema, answering 500 ``InternalServerError`` (and logging an error) on a mismatch: a
+                check of the deployment itself, for its own test suite. ``None`` (the default) takes it from
+                ``$TASKCLUSTER_TESTING_CHECK_RESPONSES`` ("1"/"true": on), else off. Can be changed later
+                through the ``check_responses`` attribute.
         """
-        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock)
+        if check_responses is None:
+            check_responses = check_responses_default()
+        self._core = _Core(db_path, root_client_id, root_access_token, host, port, clients, clock, check_responses)
         self._init_flavour()
 
     def _init_flavour(self) -> None:
@@ -538,6 +605,15 @@ class _DeploymentAPI:
         if not self.running:
             raise RuntimeError("the local deployment is not running; call start() or use it as a context manager")
         return self._core
+
+    @property
+    def check_responses(self) -> bool:
+        """Whether answers are checked against their output schemas (see the constructor)."""
+        return self._core.check_responses
+
+    @check_responses.setter
+    def check_responses(self, value: bool) -> None:
+        self._core.check_responses = bool(value)
 
     @property
     def rootUrl(self) -> str:

@@ -170,3 +170,10 @@ def test_create_task_expression_with_priorities():
     assert unsatisfied(required, low) == {
         "AnyOf": ["queue:create-task:highest:p/w", "queue:create-task:very-high:p/w", "queue:create-task:high:p/w"]
     }
+
+
+def test_star_scopes_covering_each_other_keep_the_wider_one():
+    # "*" covers "**", and "**" satisfies the literal "*": only "*" must remain, not neither
+    assert ScopeSet(["**", "*"]).scopes == ["*"]
+    assert ScopeSet(["**", "*"]).satisfies("")
+    assert ScopeSet(["a**", "a*"]).scopes == ["a*"] and ScopeSet(["a**", "a*"]).satisfies("ax")

@@ -113,6 +113,9 @@ def _check_upload_request(call: Call) -> None:
             raise bad_input(
                 "proposedUploadMethods.%s.contentType must not contain CR, LF or other control characters" % method_name
             )
+    put = call.payload["proposedUploadMethods"].get("putUrl")
+    if put is not None and put["contentLength"] < 0:  # the schema asks for an integer; a length is not negative
+        raise bad_input("proposedUploadMethods.putUrl.contentLength must be >= 0, got %d" % put["contentLength"])
 
 
 def _upload_row(call: Call, db: Any, expires: str, hashes: Dict[str, str]) -> Any:

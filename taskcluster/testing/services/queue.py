@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 import slugid
 
-from .._schema import PRIORITIES
 from .._time import format_date, normalize_date, parse_date
 from . import objects
 from ._base import Call, Reply, ServiceError, bad_input, conflict, not_found, page
 
 __all__ = ["HANDLERS"]
 
+#: Task priorities, highest first (the order of the enum of v1/task.json#/properties/priority).
+PRIORITIES = ["highest", "very-high", "high", "medium", "low", "very-low", "lowest"]
 _SLUGID = re.compile(r"^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$")
 _RANK = {p: i for i, p in enumerate(PRIORITIES)}
 _RESOLVED = ("completed", "failed", "exception")
@@ -224,8 +225,6 @@ def _definition(call: Call, task_id: str) -> Dict[str, Any]:
     elif prov is None or wtype is None:
         raise bad_input("the task definition must give taskQueueId, or both provisionerId and workerType")
     p["provisionerId"], p["workerType"], p["taskQueueId"] = prov, wtype, "%s/%s" % (prov, wtype)
-    if p["priority"] == "normal":  # legacy name of the lowest priority
-        p["priority"] = "lowest"
     p.setdefault("taskGroupId", task_id)
     for field in ("created", "deadline", "expires"):
         if field in p:

@@ -846,6 +846,8 @@ def render(api: Api) -> Dict[str, str]:
     emit("taskcluster/generated/__init__.py", "package_init.py.jinja", flavour="sync")
     emit("taskcluster/generated/aio/__init__.py", "package_init.py.jinja", flavour="async")
     emit("taskcluster/generated/_registry.py", "registry.py.jinja", services=services)
+    emit("taskcluster/_services.py", "services_stub.py.jinja", services=services, flavour="sync")
+    emit("taskcluster/aio/_services.py", "services_stub.py.jinja", services=services, flavour="async")
     emit("docs/reference/README.md", "index.md.jinja", services=services)
     emit("taskcluster/types/__init__.py", "types_init.py.jinja")
     emit("taskcluster/generated/schemas/__init__.py", "schemas_init.py.jinja", services=services)

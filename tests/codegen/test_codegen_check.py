@@ -14,7 +14,7 @@ def generated(small, write_manifest, run, tmp_path):
     path = write_manifest(small)
     out = tmp_path / "out"
     status, stdout, _ = run("--manifest", str(path), "--out", str(out))
-    assert status == 0 and "22 files generated: 22 written, 0 removed" in stdout
+    assert status == 0 and "24 files generated: 24 written, 0 removed" in stdout
     return path, out
 
 
@@ -24,7 +24,7 @@ def check(run, manifest: Path, out: Path):
 
 def test_fresh_tree_passes(generated, run):
     status, stdout, stderr = check(run, *generated)
-    assert status == 0 and "22 generated files up to date" in stdout and stderr == ""
+    assert status == 0 and "24 generated files up to date" in stdout and stderr == ""
 
 
 def test_check_names_stale_missing_and_extra_files_and_writes_nothing(generated, run, tree):
@@ -102,4 +102,4 @@ def test_python_dash_m_codegen(generated):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "22 generated files up to date" in result.stdout
+    assert "24 generated files up to date" in result.stdout

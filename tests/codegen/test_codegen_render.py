@@ -110,6 +110,8 @@ def test_renders_every_file(small):
         "docs/reference/widgets.md",
         "docs/reference/widgetsevents-types.md",
         "docs/reference/widgetsevents.md",
+        "taskcluster/_services.py",
+        "taskcluster/aio/_services.py",
         "taskcluster/aio/widgets.py",
         "taskcluster/aio/widgetsevents.py",
         GEN + "__init__.py",
@@ -334,6 +336,9 @@ def test_docstrings(small):
 
 def test_compat_modules_and_registry(small):
     files = build(small)
+    stub = files["taskcluster/_services.py"]
+    assert "from .generated.widgets import Widgets as Widgets\n" in stub and '    "WidgetsEvents",\n' in stub
+    assert "from ..generated.aio.widgets import Widgets as Widgets\n" in files["taskcluster/aio/_services.py"]
     sync = files["taskcluster/widgets.py"]
     assert "from .generated.widgets import Widgets\n" in sync
     assert "from .client import config as config\n" in sync

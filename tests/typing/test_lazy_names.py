@@ -2,7 +2,7 @@
 
 `taskcluster`, `taskcluster.aio`, `taskcluster.client` and `taskcluster.testing` resolve their public names on first
 access (a module `__getattr__`), and show type checkers the same names through `if TYPE_CHECKING:` imports; the
-service classes come from the hand-written `taskcluster._services` / `taskcluster.aio._services`, which must follow
+service classes come from the generated `taskcluster._services` / `taskcluster.aio._services`, which must follow
 the generated registry. These tests fail when the two views drift apart.
 """
 

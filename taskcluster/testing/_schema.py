@@ -251,6 +251,27 @@ def _properties(validator: Any, properties: Any, instance: Any, schema: Any) -> 
                 yield from validator.descend(value, subschema, path=name, schema_path=name)
 
 
+def _additional_properties(validator: Any, extra: Any, instance: Any, schema: Any) -> Iterable["ValidationError"]:
+    """jsonschema's ``additionalProperties``, checking the extra properties' values quickly first (a task's
+    ``tags`` or ``extra`` may have many)."""
+    if not isinstance(instance, dict) or not isinstance(extra, dict):
+        yield from _draft6_keyword("additionalProperties")(validator, extra, instance, schema)
+        return
+    properties = schema.get("properties") or {}
+    patterns = "|".join(schema.get("patternProperties") or {})
+    for name, value in instance.items():
+        if name in properties or (patterns and re.search(patterns, name)):
+            continue
+        if not _quick_valid(validator, extra, value):
+            yield from validator.descend(value, extra, path=name)
+
+
+def _draft6_keyword(keyword: str) -> Any:
+    from jsonschema import Draft6Validator
+
+    return Draft6Validator.VALIDATORS[keyword]
+
+
 def _items(validator: Any, items: Any, instance: Any, schema: Any) -> Iterable["ValidationError"]:
     """jsonschema's draft-06 ``items``, checking subschemas quickly first."""
     if not isinstance(instance, list):
@@ -312,6 +333,7 @@ def _draft6() -> Any:
             {
                 "uniqueItems": _unique_items,
                 "properties": _properties,
+                "additionalProperties": _additional_properties,
                 "items": _items,
                 "type": _type,
                 "pattern": _pattern,

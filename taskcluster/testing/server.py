@@ -6,10 +6,13 @@ thread with its own event loop (usable from sync and async tests alike); `AsyncL
 the caller's event loop. Both bind 127.0.0.1 on a free port by default, start in well under a second, and
 stop idempotently.
 
-An API request goes through `_Core._api` in steps: resolve the route, read and parse the body,
-authenticate, parse the query, check the route's scopes, validate the payload against the entry's input
-schema (the services' real schemas, with their defaults filled in: `_schema`), run the handler, answer
-(checked against the entry's output schema first when ``check_responses`` is on).
+An API request goes through `_Core._api` in steps: resolve the route, read the body (at most 10 MB, the
+services' ``inputLimit``: 413 ``InputTooLarge`` beyond), parse it if it is sent as JSON (strictly: `_json`; 400
+``MalformedPayload`` otherwise), authenticate, parse the query, check the route's scopes, check the body's
+content type and validate the payload against the entry's input schema (the services' real schemas, with
+their defaults filled in: `_schema`), run the handler, answer (checked against the entry's output schema
+first when ``check_responses`` is on). The event loop only routes, reads and writes: the other steps run in
+a worker thread (`LARGE_BODY_BYTES`), so a large body being parsed and validated does not hold up others.
 
 Reserved routes outside ``/api/``:
 
@@ -23,14 +26,16 @@ Reserved routes outside ``/api/``:
 """
 
 import asyncio
+import concurrent.futures
 import datetime
+import functools
 import hashlib
 import json
 import logging
 import os
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import aiohttp
@@ -39,7 +44,7 @@ from aiohttp import web
 from mohawk.base import Resource
 
 from ..utils import slugId
-from . import _schema, services
+from . import _json, _schema, services
 from ._time import format_date, now, to_ms
 from .auth import (
     AuthenticationError,
@@ -60,19 +65,36 @@ log: logging.Logger = logging.getLogger("taskcluster.testing")
 
 DEFAULT_ROOT_CLIENT_ID: str = "static/taskcluster/root"
 _CREATED_BY = "created by LocalDeployment.create_client"
-#: Largest request body accepted (artifact and object uploads are held in memory and SQLite).
-MAX_BODY_BYTES = 1024 * 1024 * 1024
+#: Largest body of an upload to a put URL (``/__artifacts/upload/...``, ``/__objects/upload/...``): the bytes
+#: are held in memory and SQLite.
+MAX_BODY_BYTES = objects.MAX_PUT_BYTES
+#: Largest body of an API request, as upstream (the API library's ``inputLimit``, ``10mb``): larger ones are
+#: 413 ``InputTooLarge``, refused without reading further than this.
+MAX_API_BODY_BYTES = 10 * 1024 * 1024
+#: The event loop only reads and writes; requests are answered in worker threads. API requests with a body
+#: up to this size are answered by one worker, one after the other in the order their bodies arrived (as
+#: when they were answered on the loop); larger ones, and uploads and downloads of bytes, by workers of
+#: their own, so that while they are parsed, validated, hashed or stored, the others are still answered.
+LARGE_BODY_BYTES = 64 * 1024
+_SMALL_WORKERS = 1
+_LARGE_WORKERS = 2
 _AIOHTTP_39 = tuple(int(x) for x in aiohttp.__version__.split(".")[:2]) >= (3, 9)
 #: Environment variable giving the default of ``check_responses`` ("1", "true", "yes" or "on": on).
 CHECK_RESPONSES_ENV = "TASKCLUSTER_TESTING_CHECK_RESPONSES"
 _REDACT = frozenset({"secret", "accessToken", "certificate", "signature", "bewit", "password", "token"})
 
 
-def _redact(value: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def _redact(value: Any, depth: int = 0) -> Any:
+    """``value`` with secret fields replaced (bodies were checked to nest at most `_json.MAX_DEPTH` levels)."""
+    if depth > _json.MAX_DEPTH:
+        return "<nested too deeply>"
     if isinstance(value, dict):
-        return {k: ("<redacted>" if k in _REDACT else _redact(v)) for k, v in value.items()}
+        return {k: ("<redacted>" if k in _REDACT else _redact(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact(v) for v in value]
+        return [_redact(v, depth + 1) for v in value]
     return value
 
 
@@ -81,13 +103,61 @@ def check_responses_default() -> bool:
     return os.environ.get(CHECK_RESPONSES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _json_response(body: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> web.Response:
-    data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
-    response = web.Response(body=data, status=status, headers=dict(headers or {}))
-    if body is not None:
-        response.content_type = "application/json"
-        response.charset = "utf-8"
-    return response
+class _Answer(NamedTuple):
+    """An HTTP answer, made where the work is done (maybe a worker thread), sent from the event loop."""
+
+    status: int
+    headers: Dict[str, str]
+    body: bytes
+
+    def response(self) -> web.Response:
+        return web.Response(body=self.body, status=self.status, headers=self.headers)
+
+
+def _json_answer(body: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> _Answer:
+    """``body`` as JSON (never NaN or Infinity, which JSON does not have); no body when ``body`` is None."""
+    all_headers = dict(headers or {})
+    if body is None:
+        return _Answer(status, all_headers, b"")
+    all_headers["Content-Type"] = "application/json; charset=utf-8"
+    data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _Answer(status, all_headers, data)
+
+
+def _etag(data: bytes) -> str:
+    return '"%s"' % hashlib.sha256(data).hexdigest()[:32]
+
+
+def _media_type(content_type: Optional[str]) -> Tuple[str, Dict[str, str]]:
+    """``application/json; charset=UTF-8`` -> ("application/json", {"charset": "utf-8"}) (lower case)."""
+    if not content_type:
+        return "", {}
+    kind, *parts = content_type.split(";")
+    params: Dict[str, str] = {}
+    for part in parts:
+        key, _, value = part.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"').lower()
+    return kind.strip().lower(), params
+
+
+def _json_content_error(content_type: Optional[str]) -> Optional[str]:
+    """Why a body with this Content-Type is not read as JSON (None: it is ``application/json``, in UTF-8)."""
+    kind, params = _media_type(content_type)
+    if kind == "application/json" and params.get("charset", "utf-8") in ("utf-8", "utf8"):
+        return None
+    return "Payload must be JSON with content-type: application/json (charset utf-8), got content-type: %s" % (
+        json.dumps(content_type) if content_type is not None else "none"
+    )
+
+
+def _too_large(length: Optional[int]) -> "services.ServiceError":
+    size = "%d bytes" % length if length is not None else "more than %d bytes" % MAX_API_BODY_BYTES
+    return services.ServiceError(
+        413,
+        "InputTooLarge",
+        "The request body is too large: %s, the limit is %d bytes (10 MB), as in Taskcluster's services"
+        % (size, MAX_API_BODY_BYTES),
+    )
 
 
 class _Core:
@@ -116,6 +186,7 @@ class _Core:
         self.root_url: str = ""
         self.store: Optional[Store] = None
         self._runner: Optional[web.AppRunner] = None
+        self._executors: Dict[bool, concurrent.futures.ThreadPoolExecutor] = {}
         self._expansions: Dict[Tuple[str, ...], List[str]] = {}
         self._expansions_version = -1
         self.tables: Dict[str, ServiceTable] = {}
@@ -128,13 +199,22 @@ class _Core:
         _schema.require()
         self.tables = load_tables()
         self.store = Store(self.db_path)
+        self._expansions.clear()  # a new store counts its role versions from 0 again
+        self._expansions_version = -1
+        self._executors = {
+            large: concurrent.futures.ThreadPoolExecutor(
+                workers, thread_name_prefix="taskcluster-local-deployment-%s" % ("large" if large else "small")
+            )
+            for large, workers in ((False, _SMALL_WORKERS), (True, _LARGE_WORKERS))
+        }
         try:
             self.root_access_token = self.store.ensure_root(
                 self.root_client_id, self._requested_root_token, self.clock()
             )
             for client_id, scopes in self.configured_clients.items():
                 self.client_credentials[client_id] = self.create_client(client_id, scopes)
-            app = web.Application(client_max_size=MAX_BODY_BYTES)
+            # aiohttp refuses a body of client_max_size bytes or more; API bodies have a limit of their own
+            app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
             app.router.add_route("*", "/{tail:.*}", self._dispatch)
             # aiohttp >= 3.9 takes the shutdown timeout on the runner, older versions on the site
             timeout: Dict[str, Any] = {"shutdown_timeout": 0.5}
@@ -157,6 +237,10 @@ class _Core:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        executors, self._executors = self._executors, {}
+        for executor in executors.values():
+            # work still running finishes in its thread (a store transaction blocks close() until it ends)
+            executor.shutdown(wait=False, cancel_futures=True)
         store, self.store = self.store, None
         if store is not None:
             store.close()
@@ -178,11 +262,16 @@ class _Core:
     def expand(self, scopes: List[str]) -> List[str]:
         """Role expansion with the current roles (memoized until roles change)."""
         store = self._require_store()
+        key = tuple(sorted(set(scopes)))
+        if self._expansions_version == store.roles_version:
+            # a memo of the current roles, read without waiting for the store (which a large request may hold)
+            found = self._expansions.get(key)
+            if found is not None:
+                return list(found)
         with store.lock:
             if self._expansions_version != store.roles_version:
                 self._expansions.clear()
                 self._expansions_version = store.roles_version
-            key = tuple(sorted(set(scopes)))
             result = self._expansions.get(key)
             if result is None:
                 result = expand_scopes(key, store.roles())
@@ -244,6 +333,18 @@ class _Core:
         return "%s%sbewit=%s" % (url, "&" if "?" in url else "?", bewit)
 
     # -- HTTP --------------------------------------------------------------------------------------------
+    async def _offload(self, large: bool, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(*args)`` in a worker thread (see `LARGE_BODY_BYTES`), leaving the event loop free to serve
+        other requests.
+
+        Work on large bodies runs alongside the other work, so what runs there must be thread-safe: the store
+        is (one connection behind a lock, each transaction atomic), and so are the authenticator's nonce
+        cache, the role expansion memo and the schema checkers."""
+        executor = self._executors.get(large)
+        if executor is None:
+            raise RuntimeError("the local deployment is not running")
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(function, *args))
+
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         raw = request.raw_path
         path = raw.split("?", 1)[0]
@@ -258,24 +359,19 @@ class _Core:
                 return await self._admin(request, path)
             raise services.ServiceError(404, "ResourceNotFound", "No such route: %s %s" % (request.method, path))
         except services.ServiceError as e:
-            return self._error(request, e, None, {}, None)
+            return self._error(request, e, None, {}, None).response()
         except web.HTTPException:
             raise
         except Exception:
             log.exception("local deployment: %s %s failed", request.method, path)
-            return self._error(
-                request,
-                services.ServiceError(
-                    500, "InternalServerError", "internal error in the local deployment (see its log)"
-                ),
-                None,
-                {},
-                None,
+            error = services.ServiceError(
+                500, "InternalServerError", "internal error in the local deployment (see its log)"
             )
+            return self._error(request, error, None, {}, None).response()
 
     def _error(
         self, request: web.Request, error: "services.ServiceError", entry: Any, params: Dict[str, str], payload: Any
-    ) -> web.Response:
+    ) -> _Answer:
         body = {
             "code": error.code,
             "message": error.message,
@@ -288,7 +384,7 @@ class _Core:
         }
         body.update(error.extra)
         log.debug("%s %s -> %d %s", request.method, request.path, error.status, error.code)
-        return _json_response(body, error.status, error.headers)
+        return _json_answer(body, error.status, error.headers)
 
     def _authenticate(self, request: web.Request, body: bytes, loader: Any = None) -> Principal:
         try:
@@ -307,21 +403,54 @@ class _Core:
         except ScopeExpansionError as e:
             raise services.ServiceError(500, "InternalServerError", "cannot expand the client's roles: %s" % e)
 
+    @staticmethod
+    async def _read_limited(request: web.Request) -> bytes:
+        """The request body, refused (413) once it is known to exceed `MAX_API_BODY_BYTES`: at once from its
+        Content-Length, else (chunked) as soon as that much arrived; the rest is never buffered (aiohttp reads
+        and drops it after the answer, for at most 10 s, then closes the connection)."""
+        length = request.content_length
+        if length is not None and length > MAX_API_BODY_BYTES:
+            raise _too_large(length)
+        chunks: List[bytes] = []
+        size = 0
+        while True:
+            chunk = await request.content.readany()
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_API_BODY_BYTES:
+                raise _too_large(None)
+            chunks.append(chunk)
+
     # -- the API routes: one request, step by step --------------------------------------------------------
     async def _api(self, request: web.Request) -> web.StreamResponse:
+        """Route and read the request on the event loop, then answer it in a worker thread."""
         raw_path, _, raw_query = request.raw_path.partition("?")
         service, entry, params = self._route(request.method, raw_path)
-        body = await request.read()
-        payload, parse_error = self._parse_body(entry, body)
         try:
+            body = await self._read_limited(request)
+        except services.ServiceError as e:
+            return self._error(request, e, entry, params, None).response()
+        large = len(body) > LARGE_BODY_BYTES
+        answer = await self._offload(large, self._answer, request, service, entry, params, raw_query, body)
+        return answer.response()
+
+    def _answer(
+        self, request: web.Request, service: str, entry: Entry, params: Dict[str, str], raw_query: str, body: bytes
+    ) -> _Answer:
+        """The steps of an API call after its body was read: everything but I/O (see `_api`)."""
+        payload: Any = None
+        try:
+            payload, content_error = self._parse_body(request, entry, body)
             principal = self._authenticate_call(request, service, entry, body, payload)
             handler = self._handler(service, entry)
             call = self._make_call(request, entry, params, self._parse_query(entry, raw_query), principal)
             call.authorize_from_route()
-            call.payload = self._validated(service, entry, payload, parse_error)
+            call.payload = self._validated(service, entry, payload, content_error)
             reply = self._run(service, handler, call)
             if self.check_responses:
                 self._check_response(service, entry, reply)
+            answer = _json_answer(reply.body, reply.status, reply.headers)
         except services.ServiceError as e:
             return self._error(request, e, entry, params, payload)
         except Exception:
@@ -331,7 +460,7 @@ class _Core:
             )
             return self._error(request, error, entry, params, payload)
         log.debug("%s %s -> %d (%s.%s)", request.method, request.path, reply.status, service, entry.name)
-        return _json_response(reply.body, reply.status, reply.headers)
+        return answer
 
     def _route(self, method: str, raw_path: str) -> Tuple[str, Entry, Dict[str, str]]:
         """The service, the entry and the route parameters of ``<method> /api/<service>/<version>/...``."""
@@ -356,19 +485,32 @@ class _Core:
         return service, entry, params
 
     @staticmethod
-    def _parse_body(entry: Entry, body: bytes) -> Tuple[Any, Optional[str]]:
-        """The JSON payload of an entry with an input schema, and why it could not be parsed (reported only
-        after the route's scopes were checked, as upstream)."""
-        if entry.input is None:
-            return None, None
-        if not body.strip():
+    def _parse_body(request: web.Request, entry: Entry, body: bytes) -> Tuple[Any, Optional[str]]:
+        """The JSON payload, and why the body is not one the entry takes (reported only after the route's scopes
+        were checked, as upstream checks the content type with the schema).
+
+        As upstream, a body sent as ``application/json`` is parsed whatever the entry; one that is not JSON is
+        400 ``MalformedPayload`` at once (before authentication), and so is a body that is not an object or an
+        array, or that JSON cannot represent (`_json.loads`: NaN, Infinity, numbers beyond a double, lone
+        surrogates, nesting deeper than `_json.MAX_DEPTH` levels). A body of another type is never parsed."""
+        if not body:
+            if entry.input is None:
+                return None, None
             return None, "this endpoint needs a JSON body (%s)" % entry.input
+        content_error = _json_content_error(request.headers.get("Content-Type"))
+        if content_error is not None:
+            return None, content_error
         try:
-            return json.loads(body), None
-        except ValueError as e:
-            return None, "the body is not valid JSON: %s" % e
-        except RecursionError:
-            return None, "the body is JSON nested too deeply"
+            payload = _json.loads(body)
+        except _json.BodyError as e:
+            raise services.ServiceError(400, "MalformedPayload", "Failed to parse JSON: %s" % e)
+        if not isinstance(payload, (dict, list)):
+            raise services.ServiceError(
+                400,
+                "MalformedPayload",
+                "Failed to parse JSON: the body must be an object or an array, got %s" % _schema.json_type(payload),
+            )
+        return (payload if entry.input is not None else None), None
 
     def _authenticate_call(
         self, request: web.Request, service: str, entry: Entry, body: bytes, payload: Any
@@ -431,11 +573,11 @@ class _Core:
         table = self.tables.get(service)
         return _schema.checker(table.module if table is not None else None, service, schema_id)
 
-    def _validated(self, service: str, entry: Entry, payload: Any, parse_error: Optional[str]) -> Any:
+    def _validated(self, service: str, entry: Entry, payload: Any, content_error: Optional[str]) -> Any:
         """The payload with the defaults of the entry's input schema filled in, checked against that schema
         (400 naming each offending field otherwise). Without a schema (retired services), any JSON object."""
-        if parse_error is not None:
-            raise services.ServiceError(400, "InputValidationError", parse_error)
+        if content_error is not None:
+            raise services.ServiceError(400, "MalformedPayload", content_error)
         if entry.input is None:
             return payload
         checker = self._checker(service, entry.input)
@@ -506,29 +648,31 @@ class _Core:
         return reply
 
     async def _artifacts(self, request: web.Request, path: str) -> web.StreamResponse:
-        store = self._require_store()
         rest = path[len("/__artifacts/") :]
         if rest.startswith("upload/"):
             if request.method != "PUT":
                 raise services.ServiceError(405, "MethodNotAllowed", "artifact uploads use PUT")
-            token = rest[len("upload/") :]
             data = await request.read()
-            with store.transaction() as db:
-                count = db.execute("UPDATE artifacts SET data = ? WHERE upload_token = ?", (data, token)).rowcount
-            if not count:
-                raise services.ServiceError(404, "ResourceNotFound", "no artifact awaits this upload URL")
-            etag = '"%s"' % hashlib.sha256(data).hexdigest()[:32]
-            return web.Response(status=200, headers={"ETag": etag})
+            return (await self._offload(True, self._artifact_upload, rest[len("upload/") :], data)).response()
         if request.method not in ("GET", "HEAD"):
             raise services.ServiceError(405, "MethodNotAllowed", "artifact downloads use GET")
-        token = rest.split("/", 1)[0]
-        with store.transaction() as db:
+        return (await self._offload(True, self._artifact_download, rest.split("/", 1)[0])).response()
+
+    def _artifact_upload(self, token: str, data: bytes) -> _Answer:
+        with self._require_store().transaction() as db:
+            count = db.execute("UPDATE artifacts SET data = ? WHERE upload_token = ?", (data, token)).rowcount
+        if not count:
+            raise services.ServiceError(404, "ResourceNotFound", "no artifact awaits this upload URL")
+        return _Answer(200, {"ETag": _etag(data)}, b"")
+
+    def _artifact_download(self, token: str) -> _Answer:
+        with self._require_store().transaction() as db:
             row = db.one("SELECT content_type, data FROM artifacts WHERE download_token = ?", (token,))
         if row is None:
             raise services.ServiceError(404, "ResourceNotFound", "no such artifact")
         if row["data"] is None:
             raise services.ServiceError(404, "ResourceNotFound", "the artifact's content was not uploaded yet")
-        return web.Response(body=bytes(row["data"]), headers={"Content-Type": row["content_type"]})
+        return _Answer(200, {"Content-Type": row["content_type"]}, bytes(row["data"]))
 
     async def _objects(self, request: web.Request, path: str) -> web.StreamResponse:
         rest = path[len("/__objects/") :]
@@ -537,22 +681,33 @@ class _Core:
                 raise services.ServiceError(405, "MethodNotAllowed", "object uploads use PUT")
             data = await request.read()
             content_type = request.headers.get("Content-Type")
-            objects.store_put(self._require_store(), self.clock(), rest[len("upload/") :], content_type, data)
-            return web.Response(status=200, headers={"ETag": '"%s"' % hashlib.sha256(data).hexdigest()[:32]})
+            return (
+                await self._offload(True, self._object_upload, rest[len("upload/") :], content_type, data)
+            ).response()
         if request.method not in ("GET", "HEAD"):
             raise services.ServiceError(405, "MethodNotAllowed", "object downloads use GET")
-        data, content_type = objects.read_data(self._require_store(), self.clock(), rest.split("/", 1)[0])
-        return web.Response(body=data, headers={"Content-Type": content_type})
+        return (await self._offload(True, self._object_download, rest.split("/", 1)[0])).response()
+
+    def _object_upload(self, token: str, content_type: Optional[str], data: bytes) -> _Answer:
+        objects.store_put(self._require_store(), self.clock(), token, content_type, data)
+        return _Answer(200, {"ETag": _etag(data)}, b"")
+
+    def _object_download(self, token: str) -> _Answer:
+        data, content_type = objects.read_data(self._require_store(), self.clock(), token)
+        return _Answer(200, {"Content-Type": content_type}, data)
 
     async def _admin(self, request: web.Request, path: str) -> web.StreamResponse:
-        body = await request.read()
+        body = await self._read_limited(request)
         if path == "/__taskcluster/reset" and request.method == "POST":
-            principal = self._authenticate(request, body)
-            if not principal.scopes.satisfies("local-deployment:reset"):
-                raise services.ServiceError(403, "InsufficientScopes", "resetting needs scope local-deployment:reset")
-            self.reset()
-            return _json_response({})
+            return (await self._offload(False, self._admin_reset, request, body)).response()
         raise services.ServiceError(404, "ResourceNotFound", "No such admin route: %s %s" % (request.method, path))
+
+    def _admin_reset(self, request: web.Request, body: bytes) -> _Answer:
+        principal = self._authenticate(request, body)
+        if not principal.scopes.satisfies("local-deployment:reset"):
+            raise services.ServiceError(403, "InsufficientScopes", "resetting needs scope local-deployment:reset")
+        self.reset()
+        return _json_answer({})
 
 
 class _DeploymentAPI:

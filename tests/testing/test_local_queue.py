@@ -80,7 +80,7 @@ def test_create_task_missing_required_fields_is_400(api):
     body = assert_error(api.call("PUT", "queue", "/task/" + slugid.nice(), bad), 400, "InputValidationError")
     assert "priority" in body["message"] and "retries" in body["message"]
     body = assert_error(
-        api.call("PUT", "queue", "/task/" + slugid.nice(), raw_body=b"{not json"), 400, "InputValidationError"
+        api.call("PUT", "queue", "/task/" + slugid.nice(), raw_body=b"{not json"), 400, "MalformedPayload"
     )
     assert "JSON" in body["message"]
     far = task_definition(deadline=iso(6 * 24 * 3600))

@@ -151,7 +151,7 @@ def test_alternatives_are_told_apart_by_their_storage_type(api):
             '- $.reason: must be one of "file-missing-on-worker"',
         ),
         ({"expires": expires}, "- $: missing required property 'storageType' (one of \"s3\","),
-        ("s3", '- $: must be of type object, got string "s3"'),
+        (["s3"], '- $: must be of type object, got array ["s3"]'),
     ]
     for body, expected in cases:
         _, lines = _invalid(api.call("POST", "queue", path, body))

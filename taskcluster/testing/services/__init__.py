@@ -1,7 +1,8 @@
 """Handlers of the services the local deployment implements, by serviceName and entry name.
 
-A handler takes a `Call` and returns a `Reply` (or raises `ServiceError`); it runs synchronously on the
-server's event loop, so each call's store transaction is atomic with respect to other calls.
+A handler takes a `Call` and returns a `Reply` (or raises `ServiceError`); it runs synchronously in a worker
+thread of the server (`server.LARGE_BODY_BYTES`), and each of its store transactions is atomic with respect
+to other calls.
 """
 
 import time

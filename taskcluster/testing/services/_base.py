@@ -4,6 +4,7 @@ import base64
 import binascii
 import datetime
 import json
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Type
 
 from .._time import format_date, now, parse_date
@@ -29,6 +30,11 @@ __all__ = [
 ]
 
 DEFAULT_LIMIT = 1000
+_DIGITS = re.compile("[0-9]+")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class ServiceError(Exception):
@@ -85,7 +91,7 @@ def decode_token(token: str, *types: Type[Any]) -> List[Any]:
     """The values `encode_token` encoded; each must have the type given for its position (400 otherwise)."""
     try:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         values = None
     if (
         not isinstance(values, list)
@@ -172,9 +178,12 @@ class Call:
         text = self.query.get("limit")
         if text is None or text == "":
             return default
-        if not text.isdigit() or int(text) < 1:
-            raise ServiceError(400, "InvalidRequestArguments", "limit must be a positive integer, got %r" % text)
-        return min(int(text), maximum)
+        significant = text.lstrip("0")
+        if _DIGITS.fullmatch(text) is None or not significant:  # ASCII digits (str.isdigit() also takes "²")
+            raise ServiceError(
+                400, "InvalidRequestArguments", "limit must be a positive integer, got %r" % _shorten(text)
+            )
+        return maximum if len(significant) > 9 else min(int(significant), maximum)
 
     def continuation(self, *types: Type[Any]) -> Optional[List[Any]]:
         """The decoded ``continuationToken`` query value (None without one); ``types`` as `decode_token`."""

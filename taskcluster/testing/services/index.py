@@ -29,6 +29,13 @@ def _number(value: float) -> Any:
     return int(value) if float(value).is_integer() else value
 
 
+def _storable(rank: Any) -> Any:
+    """A rank SQLite can store: an integer beyond 64 bits as the double it is in the services' JavaScript."""
+    if isinstance(rank, int) and not -(2**63) <= rank < 2**63:
+        return float(rank)
+    return rank
+
+
 def insert_task(call: Call) -> Reply:
     namespace = call.params["namespace"]
     if not namespace or len(namespace) > 255 or any(not part for part in namespace.split(".")):
@@ -44,7 +51,15 @@ def insert_task(call: Call) -> Reply:
         db.execute(
             "INSERT OR REPLACE INTO index_tasks (namespace, parent, name, task_id, rank, data, expires) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (namespace, parent, name, payload["taskId"], payload["rank"], json.dumps(payload["data"]), expires_text),
+            (
+                namespace,
+                parent,
+                name,
+                payload["taskId"],
+                _storable(payload["rank"]),
+                json.dumps(payload["data"]),
+                expires_text,
+            ),
         )
         prefix = parent
         while prefix:

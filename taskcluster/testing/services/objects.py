@@ -36,12 +36,15 @@ UPLOAD_SECONDS = 24 * 3600
 #: The hash algorithms the service computes and checks.
 ALGORITHMS = ("sha256", "sha512")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Largest ``contentLength`` of a put URL upload: what the put URL accepts (the bytes are held in memory).
+MAX_PUT_BYTES = 1024 * 1024 * 1024
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PRINTABLE_NAME = re.compile(r"^[\x20-\x7e]+$")
 
 
 def has_control_characters(text: str) -> bool:
-    """True when ``text`` holds CR, LF or another control character (unfit for an HTTP header)."""
+    """True when ``text`` holds CR, LF, NUL or another control character (C0 or C1: unfit for an HTTP header)."""
     return _CONTROL.search(text) is not None
 
 
@@ -114,8 +117,15 @@ def _check_upload_request(call: Call) -> None:
                 "proposedUploadMethods.%s.contentType must not contain CR, LF or other control characters" % method_name
             )
     put = call.payload["proposedUploadMethods"].get("putUrl")
-    if put is not None and put["contentLength"] < 0:  # the schema asks for an integer; a length is not negative
-        raise bad_input("proposedUploadMethods.putUrl.contentLength must be >= 0, got %d" % put["contentLength"])
+    if put is not None:
+        # the schema asks for an integer (2.0 is one); a length is not negative, nor beyond what the URL takes
+        length = put["contentLength"]
+        if not 0 <= length <= MAX_PUT_BYTES:
+            raise bad_input(
+                "proposedUploadMethods.putUrl.contentLength must be between 0 and %d (the largest upload the "
+                "local deployment accepts), got %s" % (MAX_PUT_BYTES, length)
+            )
+        put["contentLength"] = int(length)
 
 
 def _upload_row(call: Call, db: Any, expires: str, hashes: Dict[str, str]) -> Any:

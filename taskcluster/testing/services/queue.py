@@ -157,6 +157,10 @@ def _find(db: Any, call: Call, task_id: str) -> Optional[Task]:
     return _refresh(db, call, row)
 
 
+#: A runId in a route: ASCII digits (str.isdigit() also takes "²", which int() refuses), not absurdly many.
+_RUN_ID = re.compile(r"[0-9]{1,9}")
+
+
 def _load(db: Any, call: Call, task_id: str) -> Task:
     """The task ``task_id`` brought up to date; 404 when there is no such task."""
     task = _find(db, call, task_id)
@@ -166,7 +170,7 @@ def _load(db: Any, call: Call, task_id: str) -> Task:
 
 
 def _run(task: Task, run_id: str) -> Dict[str, Any]:
-    if not run_id.isdigit() or int(run_id) >= len(task.runs):
+    if _RUN_ID.fullmatch(run_id) is None or int(run_id) >= len(task.runs):
         raise not_found("Run %s of task %s not found" % (run_id, task.task_id))
     return task.runs[int(run_id)]
 

@@ -93,6 +93,7 @@ RESERVED_MEMBER_NAMES = frozenset(
         "buildUrl",
         "buildSignedUrl",
         "makeHawkExt",
+        "withOptions",
         "options",
         "session",
         "close",

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from .exceptions import TaskclusterAuthFailure as TaskclusterAuthFailure
     from .exceptions import TaskclusterConnectionError as TaskclusterConnectionError
     from .exceptions import TaskclusterFailure as TaskclusterFailure
+    from .exceptions import TaskclusterOptionWarning as TaskclusterOptionWarning
     from .exceptions import TaskclusterRestFailure as TaskclusterRestFailure
     from .exceptions import TaskclusterTopicExchangeFailure as TaskclusterTopicExchangeFailure
     from .utils import DELAY_FACTOR as DELAY_FACTOR

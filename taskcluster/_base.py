@@ -1,13 +1,23 @@
 """What the sync and async clients share: options, the function table, request preparation, URLs and
 routing keys. The two drivers add only sending and sleeping."""
 
+import copy
 import time
-from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type
+from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 from ._events import TopicExchangeBinding, topic_exchange
 from ._flow import Request
 from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
-from ._options import DEFAULT_CONFIG, ROOT_URL_REQUIRED, ClientOptions, merge_options, parse_options
+from ._options import (
+    DEFAULT_CONFIG,
+    MAX_EXPIRATION,
+    ROOT_URL_REQUIRED,
+    ClientOptions,
+    check_seconds,
+    merge_options,
+    parse_options,
+    warn_misspelt_options,
+)
 from ._pagination import PaginatedMethod
 from ._prepare import (
     CallArgs,
@@ -25,6 +35,8 @@ __all__ = ["ClientCore"]
 
 _JSON_HEADERS: Dict[str, str] = {"Content-Type": "application/json"}
 _NO_HEADERS: Dict[str, str] = {}
+
+_Self = TypeVar("_Self", bound="ClientCore")
 
 
 class ClientCore:
@@ -60,6 +72,10 @@ class ClientCore:
 
     def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None:
         merged = merge_options(self.classOptions, DEFAULT_CONFIG, options)
+        warn_misspelt_options(options)
+        self._configure(merged)
+
+    def _configure(self, merged: Dict[str, Any]) -> None:
         self.options: Dict[str, Any] = merged
         # a class with only exchanges builds routing keys, which need no deployment
         self._opts: ClientOptions = parse_options(merged, require_root_url=bool(self.funcinfo))
@@ -71,6 +87,32 @@ class ClientCore:
         if credentials is not None:
             ext = make_ext(credentials.certificate, self._opts.authorized_scopes)
             self._signer = Signer(credentials.clientId, credentials.accessToken, ext)
+
+    def withOptions(self: _Self, options: Optional[Mapping[str, Any]] = None, /, **more: Any) -> _Self:
+        """A copy of this client with some options changed, sharing its connections (its session).
+
+        For a call or a few with another timeout or retry count, without touching the client others use::
+
+            queue.withOptions(timeout=5, maxRetries=0).task(task_id)
+            queue.withOptions({"totalTimeout": 60}).listTaskGroup(group_id)
+
+        Options come as a dict, as keywords, or both; the others are this client's. They are validated as at
+        construction. `maxConnections` does not apply to the copy: it shares this client's connection pool. The copy
+        never closes the shared session: close this client when both are done.
+        """
+        if options is not None and not isinstance(options, Mapping):
+            raise TaskclusterFailure("withOptions: options must be a dict, got %s" % type(options).__name__)
+        given: Dict[str, Any] = dict(options or {})
+        given.update(more)
+        warn_misspelt_options(given)
+        merged = merge_options({}, self.options, given)
+        clone = copy.copy(self)
+        clone._configure(merged)
+        self._share_transport(clone)
+        return clone
+
+    def _share_transport(self, clone: "ClientCore") -> None:
+        """Make `clone` (a copy of this client) send over this client's connections; each driver says how."""
 
     def __repr__(self) -> str:
         who = self._signer.client_id if self._signer is not None else None
@@ -102,7 +144,11 @@ class ClientCore:
         """The escaped route with its query string, relative to the service's base URL."""
         path = fn.path(call.route_values)
         if call.query:
-            query_string = encode_query(call.query)
+            try:
+                query_string = encode_query(call.query)
+            except (RecursionError, ValueError) as exc:
+                detail = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+                raise TaskclusterFailure("%s: query cannot be encoded: %s" % (fn.signature(), detail)) from None
             if query_string:
                 return path + "?" + query_string
         return path
@@ -170,8 +216,8 @@ class ClientCore:
             )
         if expiration is None:
             expiration = self._opts.signed_url_expiration
-        elif isinstance(expiration, bool) or not isinstance(expiration, (int, float)) or expiration <= 0:
-            raise TaskclusterFailure("expiration must be a positive number of seconds, got %r" % (expiration,))
+        else:
+            expiration = check_seconds("buildSignedUrl: expiration", expiration, 0, MAX_EXPIRATION)
         fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
         path = self._path(fn, call)
         location = self._api_location()

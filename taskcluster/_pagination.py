@@ -61,6 +61,7 @@ ListTaskGroupTask]``.
 from __future__ import annotations  # the annotations use ParamSpec, which Python 3.9 lacks at run time
 
 import functools
+import hashlib
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -74,6 +75,7 @@ from typing import (
     Mapping,
     Optional,
     Protocol,
+    Set,
     Tuple,
     TypeVar,
     Union,
@@ -129,19 +131,46 @@ _SyncC = TypeVar("_SyncC", bound=_SyncPager)
 _AsyncC = TypeVar("_AsyncC", bound=_AsyncPager)
 
 
-def next_page_query(query: Optional[Mapping[str, Any]], page: Any) -> Optional[Dict[str, Any]]:
-    """The query for the page after `page`, or None when `page` carries no continuationToken."""
+def next_page_query(
+    query: Optional[Mapping[str, Any]], page: Any, seen: Optional[Set[bytes]] = None, qualname: str = ""
+) -> Optional[Dict[str, Any]]:
+    """The query for the page after `page`, or None when `page` carries no continuationToken.
+
+    `seen` remembers (digests of) the tokens of one listing: a token given again, after any number of pages, is a
+    cycle, and raises a TaskclusterFailure rather than fetching the same pages forever.
+    """
     token = page.get("continuationToken") if isinstance(page, dict) else None
     if not token:
         return None
+    where = qualname + ": " if qualname else ""
+    shown = repr(token)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
     if query and query.get("continuationToken") == token:
         raise TaskclusterFailure(
-            "the service answered continuationToken %r again for the page it designates; stopping instead of "
-            "fetching the same page forever" % token
+            "%sthe service answered continuationToken %s again for the page it designates; stopping instead of "
+            "fetching the same page forever" % (where, shown)
         )
+    if seen is not None:
+        if not seen and query and query.get("continuationToken"):
+            seen.add(_token_key(query["continuationToken"]))
+        key = _token_key(token)
+        if key in seen:
+            raise TaskclusterFailure(
+                "%sthe service answered continuationToken %s, which it already gave earlier in this listing (after "
+                "%d distinct tokens); stopping instead of cycling through the same pages forever"
+                % (where, shown, len(seen))
+            )
+        seen.add(key)
     following: Dict[str, Any] = dict(query or {})
     following["continuationToken"] = token
     return following
+
+
+def _token_key(token: Any) -> bytes:
+    """A fixed-size digest of a continuation token, so remembering the tokens of a long listing stays small."""
+    text = token if isinstance(token, str) else repr(token)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def page_items(page: Any, key: Optional[str]) -> List[Any]:

@@ -5,6 +5,7 @@ Every usage error is raised here, before anything is sent, and names the method 
 
 import datetime
 import json
+import sys
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlencode
 
@@ -90,7 +91,10 @@ def _route_value(fn: CompiledFunction, name: str, value: Any) -> str:
             raise TaskclusterFailure("%s: argument %s must not be empty" % (fn.signature(), name))
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python converts
+            raise TaskclusterFailure("%s: argument %s is an int too large to send" % (fn.signature(), name)) from None
     raise TaskclusterFailure(
         "%s: argument %s must be a str or int, got %s" % (fn.signature(), name, type(value).__name__)
     )
@@ -291,3 +295,8 @@ def encode_payload(fn: CompiledFunction, payload: Any) -> bytes:
         return json.dumps(payload, separators=(",", ":"), default=_json_default, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise TaskclusterFailure("%s: payload is not JSON-serializable: %s" % (fn.qualname, exc)) from None
+    except RecursionError:
+        raise TaskclusterFailure(
+            "%s: payload is nested too deeply to encode as JSON (Python's recursion limit is %d)"
+            % (fn.qualname, sys.getrecursionlimit())
+        ) from None

@@ -2,11 +2,11 @@
 
 import json
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure, TaskclusterRestFailure
 
-__all__ = ["Answer", "result_of", "error_of"]
+__all__ = ["Answer", "result_of", "error_of", "too_large_error"]
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
@@ -44,9 +44,10 @@ class Answer:
         self.raw = raw
 
 
-def result_of(answer: Answer) -> Any:
+def result_of(answer: Answer, qualname: str = "the call") -> Any:
     """The value a successful (2xx) or redirect (3xx) answer returns: parsed JSON, None for 204,
-    or `{"response": raw}` when the body is empty or not JSON."""
+    or `{"response": raw}` when the body is empty or not JSON. JSON nested deeper than Python can parse is a
+    TaskclusterFailure naming `qualname`."""
     if answer.status == 204:
         return None
     body = answer.body
@@ -55,7 +56,21 @@ def result_of(answer: Answer) -> Any:
             return json.loads(body)
         except ValueError:
             pass
+        except RecursionError:
+            raise TaskclusterFailure(
+                "%s: the answer (HTTP %d, %d bytes) is JSON nested too deeply to parse"
+                % (qualname, answer.status, len(body))
+            ) from None
     return {"response": answer.raw}
+
+
+def too_large_error(qualname: str, limit: int, size: Optional[int] = None) -> TaskclusterFailure:
+    """The failure for an answer whose body (decoded) is larger than the client's maxResponseSize."""
+    told = " (it announces %d bytes)" % size if size is not None else ""
+    return TaskclusterFailure(
+        "%s: the answer is larger than maxResponseSize, %d bytes%s; stopped reading it (raise the option "
+        "maxResponseSize if such answers are expected)" % (qualname, limit, told)
+    )
 
 
 def _summary(body: bytes) -> str:
@@ -73,7 +88,7 @@ def error_of(qualname: str, answer: Answer) -> TaskclusterFailure:
     if answer.body:
         try:
             parsed = json.loads(answer.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
     if isinstance(parsed, dict):
         body = parsed

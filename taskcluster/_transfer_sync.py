@@ -141,7 +141,10 @@ class SyncDriver:
         import requests
 
         if self._session is None:
+            from ._sync_transport import USER_AGENT
+
             self._session = requests.Session()
+            self._session.headers["User-Agent"] = USER_AGENT
         return self._session
 
     def _put(self, action: Put) -> Transferred:

@@ -7,7 +7,7 @@ Also the historical module's public names: `config` (module default options), `c
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Type, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, Optional, Set, Tuple, Type, TypeVar, cast
 
 from . import exceptions as exceptions  # module attributes of the historical `taskcluster.client`
 from . import utils as utils
@@ -37,6 +37,7 @@ config = DEFAULT_CONFIG
 _defaultConfig = config
 
 _requests: Any = None  # the requests module, once loaded
+_transport: Any = None  # taskcluster._sync_transport, once loaded
 
 _Client = TypeVar("_Client", bound="BaseClient")
 _Core = TypeVar("_Core", bound=ClientCore)
@@ -49,6 +50,15 @@ def _load_requests() -> Any:
 
         _requests = requests
     return _requests
+
+
+def _load_transport() -> Any:
+    global _transport
+    if _transport is None:
+        from . import _sync_transport
+
+        _transport = _sync_transport
+    return _transport
 
 
 class BaseClient(ClientCore):
@@ -69,13 +79,20 @@ class BaseClient(ClientCore):
 
     @property
     def session(self) -> "requests.Session":
-        """The `requests.Session` this client sends with (created on first use)."""
+        """The `requests.Session` this client sends with (created on first use, with a pool of `maxConnections`
+        connections per host and the client's User-Agent)."""
         if self._session is None:
-            session: requests.Session = _load_requests().Session()
+            transport = _transport if _transport is not None else _load_transport()
+            session: requests.Session = transport.new_session(self._opts.max_connections)
             self._session = session
             self._owns_session = True
             return session
         return self._session
+
+    def _share_transport(self, clone: ClientCore) -> None:
+        assert isinstance(clone, BaseClient)
+        clone._session = self.session
+        clone._owns_session = False
 
     def close(self) -> None:
         """Close the session if this client created it."""
@@ -110,24 +127,51 @@ class BaseClient(ClientCore):
 
     def _send(self, request: Request) -> Any:
         session = self._session if self._session is not None else self.session
-        requests = _requests if _requests is not None else _load_requests()
-        timeout = self._opts.timeout
-        flow = call_flow(request, self._signer, self._opts.max_retries, random.random)
+        transport = _transport if _transport is not None else _load_transport()
+        opts = self._opts
+        connect_timeout, read_timeout = timeout = opts.timeout
+        own_session = self._owns_session
+        watchdog = transport.WATCHDOG
+        flow = call_flow(
+            request,
+            self._signer,
+            opts.max_retries,
+            random.random,
+            total_timeout=opts.total_timeout,
+            max_size=opts.max_response_size,
+        )
         action = next(flow)
         while True:
             if isinstance(action, Send):
+                headers = action.headers if own_session else transport.user_agent_headers(session, action.headers)
+                remaining = action.deadline - time.monotonic()
+                if remaining < read_timeout or remaining < connect_timeout:
+                    remaining = max(remaining, 0.001)
+                    timeout = (min(connect_timeout, remaining), min(read_timeout, remaining))
+                watch = watchdog.start(action.deadline)
+                transport.set_current_watch(watch)
                 try:
                     response = session.request(
                         action.method,
                         action.url,
                         data=action.body,
-                        headers=action.headers,
+                        headers=headers,
                         timeout=timeout,
                         allow_redirects=False,
+                        stream=True,
                     )
-                    outcome: Any = Answer(response.status_code, response.headers, response.content, response)
-                except requests.RequestException as exc:
+                    if watch.sock is None:
+                        watchdog.attach(watch, transport.socket_of(response))
+                    body = transport.read_body(response, action.max_size, request.qualname)
+                    if isinstance(body, bytes):
+                        outcome: Any = Answer(response.status_code, response.headers, body, response)
+                    else:
+                        outcome = body
+                except transport.TRANSPORT_ERRORS as exc:
                     outcome = scrub_transport_error(exc)
+                finally:
+                    transport.set_current_watch(None)
+                    watchdog.stop(watch)
             else:
                 time.sleep(action.seconds)
                 outcome = None
@@ -138,9 +182,10 @@ class BaseClient(ClientCore):
 
     def _iter_pages(self, fn: CompiledFunction, call: CallArgs) -> Iterator[Any]:
         query = call.query
+        seen: Set[bytes] = set()
         while True:
             page = self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
-            following = next_page_query(query, page)
+            following = next_page_query(query, page, seen, fn.qualname)
             yield page
             del page  # hold one page at a time: it goes before the next one is fetched
             if following is None:

@@ -8,6 +8,8 @@
      +-- TaskclusterArtifactError       an artifact cannot be fetched (kept for compatibility)
      +-- ObjectHashVerificationError    downloaded data did not match its hashes (kept for compatibility)
 
+    TaskclusterOptionWarning (UserWarning)  an unknown option key that looks like a misspelt known one
+
 The constructors and attributes are those of the historical client, so programs that build or
 catch these keep working; every class pickles (for multiprocessing).
 """
@@ -22,6 +24,7 @@ __all__ = [
     "TaskclusterTopicExchangeFailure",
     "TaskclusterArtifactError",
     "ObjectHashVerificationError",
+    "TaskclusterOptionWarning",
 ]
 
 
@@ -93,3 +96,9 @@ class TaskclusterArtifactError(TaskclusterFailure):
 
 class ObjectHashVerificationError(TaskclusterFailure):
     """Downloaded data did not match the hashes the service recorded."""
+
+
+class TaskclusterOptionWarning(UserWarning):
+    """An option key (or credentials key) the client does not know but that looks like a misspelling of one it does
+    (`timout`, `maxRetry`, `rooturl`, `clientID`); the warning names the key it probably meant. Unknown keys are
+    otherwise ignored, as always."""

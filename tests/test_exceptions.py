@@ -31,7 +31,9 @@ def roundtrip(exc):
 
 
 def test_module_exports_every_class():
-    assert sorted(exceptions.__all__) == sorted(cls.__name__ for cls in ALL)
+    # and the warning category of misspelt options, which is not an exception of the client
+    assert sorted(exceptions.__all__) == sorted([cls.__name__ for cls in ALL] + ["TaskclusterOptionWarning"])
+    assert issubclass(exceptions.TaskclusterOptionWarning, UserWarning)
 
 
 # -- historical constructors ---------------------------------------------------------------------

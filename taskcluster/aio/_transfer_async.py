@@ -110,7 +110,9 @@ class AsyncDriver:
         if self._session is None:
             import aiohttp
 
-            self._session = aiohttp.ClientSession(
+            from .asyncclient import _client_session
+
+            self._session = _client_session(
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT)
             )
         return self._session

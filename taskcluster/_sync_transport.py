@@ -1,0 +1,257 @@
+"""What the sync client adds to requests: the sessions it creates (connection pool size, User-Agent), a watchdog that
+ends a call at its deadline even while a server drips bytes, and reading an answer with a bound on its decoded size.
+
+A read timeout bounds each read from the socket, not a call: a server sending a byte every second keeps a read
+going forever. So each attempt registers its deadline with one shared watchdog thread, and the socket it uses (the
+sessions this client creates hand it over as soon as the request is sent; for other sessions, once the answer's
+head has arrived); at the deadline the watchdog shuts the socket down, the blocked read returns, and the call
+fails with a TaskclusterConnectionError naming the deadline.
+
+Imported on the first call (it imports requests and urllib3).
+"""
+
+import math
+import os
+import socket
+import threading
+import time
+from typing import Any, Dict, List, Optional, Set, Union
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ._responses import too_large_error
+from ._version import __version__
+from .exceptions import TaskclusterFailure
+
+__all__ = ["USER_AGENT", "TRANSPORT_ERRORS", "Watch", "Watchdog", "new_session", "read_body", "user_agent_headers"]
+
+#: The User-Agent of the sessions the client creates.
+USER_AGENT = "taskcluster-python/%s %s" % (__version__, requests.utils.default_user_agent())
+_REQUESTS_USER_AGENT = requests.utils.default_user_agent()
+
+#: What sending with requests may raise when the peer or the network misbehaves (requests wraps most of it).
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+#: Bytes read at a time when an answer is streamed (compressed, chunked, or without a usable Content-Length).
+CHUNK_SIZE = 1 << 16
+#: How often the watchdog looks at the active calls when none is due sooner, and how long it keeps doing so once
+#: idle before it waits for the next call to wake it.
+_TICK = 1.0
+_LINGER = 30.0
+
+
+class Watch:
+    """One attempt's deadline (`time.monotonic()`) and the socket to shut down when it passes."""
+
+    __slots__ = ("deadline", "sock", "fired")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.sock: Optional[socket.socket] = None
+        self.fired = False
+
+
+class Watchdog:
+    """One daemon thread that shuts down the sockets of attempts whose deadline has passed.
+
+    Registering and releasing an attempt take a lock and a set operation; the thread is woken only when an attempt
+    is due before its next planned look (at most `_TICK` seconds ahead while calls are active), so the calls of a
+    busy client do not wake it.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._active: Set[Watch] = set()
+        self._wake_at = math.inf
+        self._busy = False
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self, deadline: float) -> Watch:
+        """Watch an attempt that must be over by `deadline`."""
+        watch = Watch(deadline)
+        with self._lock:
+            self._active.add(watch)
+            self._busy = True
+            if deadline < self._wake_at:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="taskcluster-deadlines", daemon=True)
+                    self._thread.start()
+                self._wake_at = deadline
+                self._wakeup.notify()
+        return watch
+
+    def attach(self, watch: Watch, sock: Any) -> None:
+        """The socket `watch`'s attempt reads from; shut down at once if the deadline has already passed."""
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if watch in self._active:
+                watch.sock = sock
+                if time.monotonic() >= watch.deadline:
+                    self._fire(watch)
+
+    def stop(self, watch: Watch) -> None:
+        """The attempt is over: its socket is no longer ours to shut down."""
+        with self._lock:
+            self._active.discard(watch)
+            watch.sock = None
+
+    def _fire(self, watch: Watch) -> None:
+        # called with the lock held, so `stop` cannot return while the socket is being shut down
+        watch.fired = True
+        self._active.discard(watch)
+        sock, watch.sock = watch.sock, None
+        if sock is not None:
+            try:
+                # socket.socket's own shutdown, also for an SSLSocket (whose override would drop its TLS state under
+                # the reading thread): the blocked read sees the end of the stream and returns
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                earliest = math.inf
+                for watch in list(self._active):
+                    if watch.deadline <= now:
+                        self._fire(watch)
+                    elif watch.deadline < earliest:
+                        earliest = watch.deadline
+                if self._active or self._busy:
+                    self._busy = False
+                    idle_since = now
+                if now - idle_since < _LINGER:
+                    self._wake_at = min(earliest, now + _TICK)
+                else:
+                    self._wake_at = earliest
+                self._wakeup.wait(None if self._wake_at == math.inf else max(self._wake_at - now, 0.001))
+
+
+WATCHDOG = Watchdog()
+_local = threading.local()
+
+
+def current_watch() -> Optional[Watch]:
+    watch: Optional[Watch] = getattr(_local, "watch", None)
+    return watch
+
+
+def set_current_watch(watch: Optional[Watch]) -> None:
+    _local.watch = watch
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        watch = current_watch()
+        if watch is not None:
+            WATCHDOG.attach(watch, self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        watch = current_watch()
+        if watch is not None:
+            WATCHDOG.attach(watch, self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection  # pyright: ignore[reportAssignmentType]
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection  # pyright: ignore[reportAssignmentType]
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+
+
+class ClientAdapter(HTTPAdapter):
+    """The adapter of the sessions the client creates: connections that hand their socket to the watchdog."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:  # SOCKS proxies keep their own connections
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
+
+
+def new_session(max_connections: int) -> requests.Session:
+    """A session for one client: up to `max_connections` kept connections per host, our User-Agent, proxies from
+    the environment (requests' default)."""
+    session = requests.Session()
+    adapter = ClientAdapter(pool_maxsize=max_connections)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def user_agent_headers(session: Any, headers: Dict[str, str]) -> Dict[str, str]:
+    """For a session the caller gave: `headers` plus our User-Agent when the session has none of its own (only
+    requests' default), so a caller's User-Agent wins."""
+    try:
+        agent = session.headers.get("User-Agent")
+    except AttributeError:
+        agent = None
+    if agent is None or agent == _REQUESTS_USER_AGENT:
+        headers = dict(headers)
+        headers["User-Agent"] = USER_AGENT
+    return headers
+
+
+def socket_of(response: Any) -> Any:
+    """The socket an answer's body is read from, when the transport exposes it, else None: urllib3's connection
+    keeps it, unless the server said `Connection: close` (then only the http.client response's file has it)."""
+    raw = getattr(response, "raw", None)
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        file = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(file, "raw", None), "_sock", None)
+    return sock
+
+
+def read_body(response: Any, limit: int, qualname: str) -> Union[bytes, TaskclusterFailure]:
+    """The body of a streamed requests answer, decoded, or a TaskclusterFailure (returned, not raised) when it is
+    larger than `limit` bytes; the response object keeps the body, so `.content`, `.text` and `.json()` work."""
+    headers = response.headers
+    if "Content-Encoding" not in headers:
+        length = headers.get("Content-Length")
+        if length is not None and length.isascii() and length.isdigit():
+            size = int(length)
+            if size <= limit:
+                body: bytes = response.content
+                return body
+            response.close()
+            return too_large_error(qualname, limit, size)
+    chunks: List[bytes] = []
+    total = 0
+    for chunk in response.iter_content(CHUNK_SIZE):
+        total += len(chunk)
+        if total > limit:
+            del chunks
+            response.close()
+            return too_large_error(qualname, limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    response._content = body
+    response._content_consumed = True
+    return body

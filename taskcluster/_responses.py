@@ -2,7 +2,7 @@
 
 import json
 import re
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure, TaskclusterRestFailure
 
@@ -71,6 +71,38 @@ def too_large_error(qualname: str, limit: int, size: Optional[int] = None) -> Ta
         "%s: the answer is larger than maxResponseSize, %d bytes%s; stopped reading it (raise the option "
         "maxResponseSize if such answers are expected)" % (qualname, limit, told)
     )
+
+
+#: The size of the pieces a bounded answer is read in.
+BODY_CHUNK_SIZE = 1 << 16
+
+
+class BoundedBody:
+    """Collects a streamed answer's decoded chunks, refusing more than `limit` bytes in all (both drivers read
+    through one, each with its own kind of iteration)."""
+
+    __slots__ = ("chunks", "total", "limit", "qualname")
+
+    def __init__(self, limit: int, qualname: str) -> None:
+        self.chunks: List[bytes] = []
+        self.total = 0
+        self.limit = limit
+        self.qualname = qualname
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep `chunk`; False (and nothing kept) once the body has gone over the limit."""
+        self.total += len(chunk)
+        if self.total > self.limit:
+            self.chunks = []
+            return False
+        self.chunks.append(chunk)
+        return True
+
+    def error(self) -> TaskclusterFailure:
+        return too_large_error(self.qualname, self.limit)
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 def _summary(body: bytes) -> str:

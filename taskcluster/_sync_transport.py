@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Dict, List, Optional, Set, Union
+from typing import Any, Dict, Optional, Set, Union
 
 import requests
 import urllib3
@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._responses import too_large_error
+from ._responses import BODY_CHUNK_SIZE, BoundedBody, too_large_error
 from ._version import __version__
 from .exceptions import TaskclusterFailure
 
@@ -36,8 +36,6 @@ _REQUESTS_USER_AGENT = requests.utils.default_user_agent()
 #: What sending with requests may raise when the peer or the network misbehaves (requests wraps most of it).
 TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
 
-#: Bytes read at a time when an answer is streamed (compressed, chunked, or without a usable Content-Length).
-CHUNK_SIZE = 1 << 16
 #: How often the watchdog looks at the active calls when none is due sooner, and how long it keeps doing so once
 #: idle before it waits for the next call to wake it.
 _TICK = 1.0
@@ -242,16 +240,12 @@ def read_body(response: Any, limit: int, qualname: str) -> Union[bytes, Taskclus
                 return body
             response.close()
             return too_large_error(qualname, limit, size)
-    chunks: List[bytes] = []
-    total = 0
-    for chunk in response.iter_content(CHUNK_SIZE):
-        total += len(chunk)
-        if total > limit:
-            del chunks
+    collected = BoundedBody(limit, qualname)
+    for chunk in response.iter_content(BODY_CHUNK_SIZE):
+        if not collected.add(chunk):
             response.close()
-            return too_large_error(qualname, limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+            return collected.error()
+    body = collected.body()
     response._content = body
     response._content_consumed = True
     return body

@@ -19,7 +19,6 @@ from typing import (
     AsyncIterator,
     Callable,
     Dict,
-    List,
     Mapping,
     Optional,
     Set,
@@ -36,7 +35,7 @@ from .._base import ClientCore
 from .._flow import Request, Send, call_flow, scrub_transport_error
 from .._pagination import AsyncPaginated, next_page_query, page_items
 from .._prepare import CallArgs, CompiledFunction
-from .._responses import Answer, too_large_error
+from .._responses import BODY_CHUNK_SIZE, Answer, BoundedBody, too_large_error
 from .._tempcreds import createTemporaryCredentials
 from .._version import __version__
 from ..client import BaseClient as BaseClient
@@ -57,8 +56,6 @@ _yarl_url: Any = None
 _TRANSPORT_ERRORS: Tuple[Type[BaseException], ...] = ()
 _USER_AGENT_HEADERS: Dict[str, str] = {}
 _NO_CONTENT_TYPE = ("Content-Type",)
-#: Bytes read at a time when an answer is streamed (compressed, chunked, or without a Content-Length).
-_CHUNK_SIZE = 1 << 16
 
 _Client = TypeVar("_Client", bound="AsyncBaseClient")
 
@@ -198,16 +195,12 @@ async def _read_body(response: Any, limit: int, qualname: str) -> Union[bytes, T
             return body
         response.close()
         return too_large_error(qualname, limit, length)
-    chunks: List[bytes] = []
-    total = 0
-    async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
-        total += len(chunk)
-        if total > limit:
-            del chunks
+    collected = BoundedBody(limit, qualname)
+    async for chunk in response.content.iter_chunked(BODY_CHUNK_SIZE):
+        if not collected.add(chunk):
             response.close()
-            return too_large_error(qualname, limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+            return collected.error()
+    body = collected.body()
     response._body = body
     return body
 

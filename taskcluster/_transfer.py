@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import hashlib
 import io
+import os
 import re
 import time
 from typing import (
@@ -85,6 +86,7 @@ __all__ = [
     "Writer",
     "artifact_flow",
     "check_binary_file",
+    "file_size",
     "download_flow",
     "truncate",
     "upload_flow",
@@ -259,6 +261,18 @@ def writing_to(file: "WritableFile", what: str) -> Iterator[None]:
     except BaseException:
         truncate(file)
         raise
+
+
+def file_size(file: ReadableFile) -> int:
+    """The size of a seekable file, in bytes (`uploadFromFile`'s default `contentLength`)."""
+    fileno = getattr(file, "fileno", None)
+    if fileno is not None:
+        try:
+            size: int = os.fstat(fileno()).st_size
+            return size
+        except (OSError, ValueError):  # io.UnsupportedOperation is both
+            pass
+    return file.seek(0, os.SEEK_END)
 
 
 def truncate(file: "WritableFile") -> None:

@@ -138,13 +138,11 @@ class SyncDriver:
         return factory
 
     def _requests(self) -> "requests.Session":
-        import requests
-
         if self._session is None:
-            from ._sync_transport import USER_AGENT
+            from ._options import DEFAULT_CONFIG
+            from ._sync_transport import new_session
 
-            self._session = requests.Session()
-            self._session.headers["User-Agent"] = USER_AGENT
+            self._session = new_session(DEFAULT_CONFIG["maxConnections"])
         return self._session
 
     def _put(self, action: Put) -> Transferred:

@@ -7,7 +7,6 @@ are PUT to the URL the service returns. These functions need no event loop: they
 """
 
 import io
-import os
 import random
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -20,6 +19,7 @@ from ._transfer import (
     ReadableFile,
     Reader,
     check_binary_file,
+    file_size,
     upload_flow,
 )
 
@@ -79,22 +79,10 @@ def uploadFromFile(*, file: ReadableFile, contentLength: Optional[int] = None, *
     `contentLength` defaults to the file's size. Other arguments are those of `upload`, without `readerFactory`."""
     check_binary_file(file, "r", "object %r" % (kwargs.get("name"),))
     if contentLength is None:
-        contentLength = _size(file)
+        contentLength = file_size(file)
 
     def readerFactory() -> ReadableFile:
         file.seek(0)
         return file
 
     upload(readerFactory=readerFactory, contentLength=contentLength, **kwargs)
-
-
-def _size(file: ReadableFile) -> int:
-    """The size of a seekable file, in bytes."""
-    fileno = getattr(file, "fileno", None)
-    if fileno is not None:
-        try:
-            size: int = os.fstat(fileno()).st_size
-            return size
-        except (OSError, ValueError, io.UnsupportedOperation):
-            pass
-    return file.seek(0, io.SEEK_END)

@@ -6,7 +6,6 @@ sync `taskcluster.Object` (whose calls then run in an executor).
 """
 
 import builtins
-import os
 import random
 from typing import TYPE_CHECKING, Awaitable, Callable, Dict, Optional
 
@@ -22,6 +21,7 @@ from .._transfer import (
     ReadableFile,
     ShortRead,
     check_binary_file,
+    file_size,
     upload_flow,
 )
 from . import _transfer_async
@@ -87,24 +87,13 @@ async def uploadFromFile(
     `contentLength` defaults to the file's size."""
     check_binary_file(file, "r", "object %r" % (kwargs.get("name"),))
     if contentLength is None:
-        contentLength = _size(file)
+        contentLength = file_size(file)
 
     async def readerFactory() -> FileReader:
         file.seek(0)
         return FileReader(file)
 
     await upload(readerFactory=readerFactory, contentLength=contentLength, **kwargs)
-
-
-def _size(file: ReadableFile) -> int:
-    fileno = getattr(file, "fileno", None)
-    if fileno is not None:
-        try:
-            size: int = os.fstat(fileno()).st_size
-            return size
-        except (OSError, ValueError):
-            pass
-    return file.seek(0, os.SEEK_END)
 
 
 class HashingReader:

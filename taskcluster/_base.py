@@ -3,11 +3,13 @@ routing keys. The two drivers add only sending and sleeping."""
 
 import copy
 import time
-from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, ClassVar, Dict, Mapping, Optional, Set, Tuple, Type, TypeVar
 
+from ._auth import Authorizer, auth_for
 from ._events import TopicExchangeBinding, topic_exchange
 from ._flow import Request
-from ._hawk import EMPTY_PAYLOAD_HASH, Signer, make_ext, payload_hash
+from ._hawk import Signer
+from ._keywords import resolve_keywords
 from ._options import (
     DEFAULT_CONFIG,
     MAX_EXPIRATION,
@@ -18,23 +20,14 @@ from ._options import (
     parse_options,
     warn_misspelt_options,
 )
-from ._pagination import PaginatedMethod
-from ._prepare import (
-    CallArgs,
-    CompiledFunction,
-    encode_payload,
-    encode_query,
-    positional_call,
-    process_args,
-    split_kwargs,
-)
+from ._pagination import PaginatedMethod, next_page_query
+from ._prepare import CompiledFunction, positional_call, process_args, split_kwargs
+from ._request import Call, build_request, request_path
+from ._spec import TASKCLUSTER, ApiSpec, Operation
 from ._urls import ApiLocation, api_location
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure
 
 __all__ = ["ClientCore"]
-
-_JSON_HEADERS: Dict[str, str] = {"Content-Type": "application/json"}
-_NO_HEADERS: Dict[str, str] = {}
 
 _Self = TypeVar("_Self", bound="ClientCore")
 
@@ -49,16 +42,23 @@ class ClientCore:
     funcinfo: Dict[str, Dict[str, Any]] = {}
     exchangeinfo: Dict[str, Dict[str, Any]] = {}
     paginated: Dict[str, str] = {}
-    _functions: Dict[str, CompiledFunction] = {}
+    #: The API family's conventions (Taskcluster's, or a generated client's own table) and, for a client of another
+    #: family, its operations, compiled once for both drivers
+    _api_spec: ClassVar[ApiSpec] = TASKCLUSTER
+    _operations: ClassVar[Dict[str, Operation]] = {}
+    _functions: Dict[str, Operation] = {}
     #: Wraps a paginated method listed in `paginated` that its class left undecorated (each driver sets its flavour).
     _paginated_method: ClassVar[Optional[Type[PaginatedMethod]]] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         paginated = cls.paginated
-        cls._functions = {
-            name: CompiledFunction(cls.__name__, entry, paginated.get(name)) for name, entry in cls.funcinfo.items()
-        }
+        if cls._api_spec.calling == "positional":
+            cls._functions = {
+                name: CompiledFunction(cls.__name__, entry, paginated.get(name)) for name, entry in cls.funcinfo.items()
+            }
+        else:
+            cls._functions = dict(cls._operations)
         for name, value in list(cls.__dict__.items()):
             if isinstance(value, PaginatedMethod) and name not in paginated:
                 raise TypeError(
@@ -77,16 +77,21 @@ class ClientCore:
 
     def _configure(self, merged: Dict[str, Any]) -> None:
         self.options: Dict[str, Any] = merged
+        spec = self._api_spec
+        hawk = spec.auth.kind == "hawk"
         # a class with only exchanges builds routing keys, which need no deployment
-        self._opts: ClientOptions = parse_options(merged, require_root_url=bool(self.funcinfo))
+        self._opts: ClientOptions = parse_options(
+            merged if hawk else dict(merged, credentials=None),
+            require_root_url=bool(self._functions) and spec.default_root_url is None,
+        )
         self._location: Optional[ApiLocation] = None
-        if self._opts.root_url:
-            self._location = api_location(self._opts.root_url, self.serviceName, self.apiVersion)
-        credentials = self._opts.credentials
-        self._signer: Optional[Signer] = None
-        if credentials is not None:
-            ext = make_ext(credentials.certificate, self._opts.authorized_scopes)
-            self._signer = Signer(credentials.clientId, credentials.accessToken, ext)
+        root_url = self._opts.root_url or spec.default_root_url
+        if root_url:
+            if spec is TASKCLUSTER:
+                self._location = api_location(root_url, self.serviceName, self.apiVersion)
+            else:
+                self._location = ApiLocation(spec.base_url_for(root_url, self.serviceName, self.apiVersion))
+        self._signer: Optional[Authorizer] = auth_for(spec, self._opts, merged)
 
     def withOptions(self: _Self, options: Optional[Mapping[str, Any]] = None, /, **more: Any) -> _Self:
         """A copy of this client with some options changed, sharing its connections (its session).
@@ -115,14 +120,14 @@ class ClientCore:
         """Make `clone` (a copy of this client) send over this client's connections; each driver says how."""
 
     def __repr__(self) -> str:
-        who = self._signer.client_id if self._signer is not None else None
+        who = self._signer.client_id if self._signer is not None else None  # a client id, never a secret
         return "<%s rootUrl=%r clientId=%r>" % (type(self).__name__, self._opts.root_url, who)
 
     def makeHawkExt(self) -> Any:
         """The Hawk `ext` this client sends, as the historical client returned it: URL-safe base64 bytes of the JSON
         carrying the certificate and authorizedScopes (`b"e30="`, i.e. `{}`, when there is neither), or `{}` for a
         client without credentials."""
-        if self._signer is None:
+        if not isinstance(self._signer, Signer):
             return {}
         return (self._signer.ext or "e30=").encode("ascii")
 
@@ -131,7 +136,7 @@ class ClientCore:
             raise TaskclusterFailure(ROOT_URL_REQUIRED)
         return self._location
 
-    def _function(self, name: str) -> CompiledFunction:
+    def _function(self, name: str) -> Operation:
         try:
             return self._functions[name]
         except KeyError:
@@ -140,41 +145,9 @@ class ClientCore:
                 "%s has no API method %r; its methods are: %s" % (type(self).__name__, name, known)
             ) from None
 
-    def _path(self, fn: CompiledFunction, call: CallArgs) -> str:
-        """The escaped route with its query string, relative to the service's base URL."""
-        path = fn.path(call.route_values)
-        if call.query:
-            try:
-                query_string = encode_query(call.query)
-            except (RecursionError, ValueError) as exc:
-                detail = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
-                raise TaskclusterFailure("%s: query cannot be encoded: %s" % (fn.signature(), detail)) from None
-            if query_string:
-                return path + "?" + query_string
-        return path
-
-    def _prepare(self, fn: CompiledFunction, call: CallArgs) -> Request:
-        location = self._api_location()
-        path = self._path(fn, call)
-        body = None
-        headers = _NO_HEADERS
-        content_hash = EMPTY_PAYLOAD_HASH
-        if call.payload is not None:
-            body = encode_payload(fn, call.payload)
-            headers = _JSON_HEADERS
-            if self._signer is not None:
-                content_hash = payload_hash("application/json", body)
-        return Request(
-            fn.qualname,
-            fn.method,
-            location.base_url + path,
-            location.base_path + path,
-            location.host,
-            location.port,
-            body,
-            headers,
-            content_hash,
-        )
+    def _request(self, call: Call) -> Request:
+        """The request for a resolved call (see `_request.build_request`)."""
+        return build_request(self._api_location(), call, self._signer)
 
     def _resolve(
         self,
@@ -185,32 +158,48 @@ class ClientCore:
         query: Optional[Mapping[str, Any]],
         params: Optional[Mapping[str, Any]],
         extra: Mapping[str, Any],
-    ) -> Tuple[CompiledFunction, CallArgs]:
-        """The function and resolved arguments of a generated method's call (see `process_args`)."""
-        fn = self._functions[name]
-        return fn, process_args(fn, args, named, payload, query, params, extra)
+    ) -> Call:
+        """The resolved call of a generated Taskcluster method (see `_prepare.process_args`)."""
+        return process_args(self._functions[name], args, named, payload, query, params, extra)
 
     def _split_call(
         self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any], allow_payload: bool = True
-    ) -> Tuple[CompiledFunction, CallArgs]:
-        """Resolve a call given as free-form arguments (URL builders, page iterators)."""
+    ) -> Call:
+        """Resolve a call given as free-form arguments (keyword clients, URL builders, page iterators)."""
         fn = self._function(name)
+        if fn.spec.calling == "keywords":
+            if args:
+                raise TaskclusterFailure(
+                    "%s takes keyword arguments only; got %d positional argument(s)" % (fn.signature(), len(args))
+                )
+            return resolve_keywords(fn, kwargs)
         if not kwargs:
             resolved = positional_call(fn, args, None, allow_payload)
             if resolved is not None:
-                return fn, resolved
+                return resolved
         named, payload, query, params, extra = split_kwargs(fn, kwargs)
-        return fn, process_args(fn, args, named, payload, query, params, extra, allow_payload)
+        return process_args(fn, args, named, payload, query, params, extra, allow_payload)
+
+    def _next_page(self, call: Call, page: Any, seen: Set[bytes]) -> Optional[Call]:
+        """The call for the page after `page` of a listing, or None after the last page (see `next_page_query`)."""
+        op = call.op
+        assert op is not None
+        scheme = op.spec.pagination
+        if scheme is None:
+            return None
+        following = next_page_query(call.query, page, seen, op.qualname, scheme.token_param, scheme.token_field)
+        return None if following is None else call.with_query(following)
 
     def buildUrl(self, methodName: str, *args: Any, **kwargs: Any) -> str:
         """The URL of an API method for the given route arguments and `query=`, without signing it."""
-        fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
-        return self._api_location().base_url + self._path(fn, call)
+        call = self._split_call(methodName, args, kwargs, allow_payload=False)
+        assert call.op is not None
+        return self._api_location().base_url + request_path(call.op, call)
 
     def buildSignedUrl(self, methodName: str, *args: Any, expiration: Optional[float] = None, **kwargs: Any) -> str:
         """A URL carrying a bewit, so a plain HTTP client can GET it until `expiration` seconds from now."""
         signer = self._signer
-        if signer is None:
+        if not isinstance(signer, Signer):
             raise TaskclusterAuthFailure(
                 "buildSignedUrl needs credentials (clientId and accessToken); this client has none"
             )
@@ -218,8 +207,9 @@ class ClientCore:
             expiration = self._opts.signed_url_expiration
         else:
             expiration = check_seconds("buildSignedUrl: expiration", expiration, 0, MAX_EXPIRATION)
-        fn, call = self._split_call(methodName, args, kwargs, allow_payload=False)
-        path = self._path(fn, call)
+        call = self._split_call(methodName, args, kwargs, allow_payload=False)
+        assert call.op is not None
+        path = request_path(call.op, call)
         location = self._api_location()
         bewit = signer.bewit(location.base_path + path, location.host, location.port, int(time.time() + expiration))
         return "%s%s%sbewit=%s" % (location.base_url, path, "&" if "?" in path else "?", bewit)

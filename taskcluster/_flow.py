@@ -9,12 +9,15 @@ import logging
 import math
 import pickle
 import time
-from typing import Any, Callable, Dict, Generator, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tuple, Union
 
-from ._hawk import Signer, new_nonce
-from ._responses import Answer, error_of, result_of
+from ._hawk import new_nonce
+from ._responses import Answer, ResponseRules, error_of, result_of
 from ._retry import backoff_delay, retry_delay
 from .exceptions import TaskclusterConnectionError, TaskclusterFailure
+
+if TYPE_CHECKING:
+    from ._auth import Authorizer
 
 __all__ = ["Request", "Send", "Sleep", "call_flow", "describe_transport_error", "scrub_transport_error"]
 
@@ -24,7 +27,7 @@ log: logging.Logger = logging.getLogger("taskcluster.client")
 class Request:
     """One API request, ready to send except for its Authorization header."""
 
-    __slots__ = ("qualname", "method", "url", "resource", "host", "port", "body", "headers", "content_hash")
+    __slots__ = ("qualname", "method", "url", "resource", "host", "port", "body", "headers", "content_hash", "rules")
 
     def __init__(
         self,
@@ -37,6 +40,7 @@ class Request:
         body: Optional[bytes],
         headers: Dict[str, str],
         content_hash: str,
+        rules: Optional[ResponseRules] = None,
     ) -> None:
         self.qualname = qualname
         self.method = method
@@ -47,6 +51,8 @@ class Request:
         self.body = body
         self.headers = headers
         self.content_hash = content_hash
+        #: the API family's envelope and rate-limit rules (None: plain JSON answers, `Retry-After` only)
+        self.rules = rules
 
     def __repr__(self) -> str:
         return "Request(%s %s)" % (self.method, self.url)
@@ -91,7 +97,7 @@ Outcome = Union[Answer, BaseException]
 
 def call_flow(
     request: Request,
-    signer: Optional[Signer],
+    signer: Optional["Authorizer"],
     max_retries: int,
     rand: Callable[[], float],
     clock: Callable[[], float] = time.time,
@@ -113,15 +119,7 @@ def call_flow(
         headers = request.headers
         if signer is not None:
             headers = dict(headers)
-            headers["Authorization"] = signer.header(
-                request.method,
-                request.resource,
-                request.host,
-                request.port,
-                request.content_hash,
-                int(clock()),
-                nonce(),
-            )
+            signer.apply(headers, request, clock, nonce)
         if debug:
             log.debug("%s: %s %s (attempt %d)", request.qualname, request.method, request.url, attempt)
         outcome = yield Send(request.method, request.url, headers, request.body, deadline, max_size)
@@ -131,11 +129,15 @@ def call_flow(
             status = outcome.status
             if debug:
                 log.debug("%s: HTTP %d, %d bytes", request.qualname, status, len(outcome.body))
+            rules = request.rules
             if status < 400:
+                if rules is not None:
+                    return rules.result(result_of(outcome, request.qualname), outcome, request.qualname)
                 return result_of(outcome, request.qualname)
             delay = None
             if attempt <= max_retries:
-                delay = retry_delay(status, outcome.headers.get("Retry-After"), attempt, rand(), clock())
+                asked = rules.retry_after(outcome) if rules is not None else None
+                delay = retry_delay(status, outcome.headers.get("Retry-After"), attempt, rand(), clock(), asked)
             if delay is None:
                 raise error_of(request.qualname, outcome)
             if monotonic() + delay >= deadline:

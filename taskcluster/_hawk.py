@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import os
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 __all__ = ["EMPTY_PAYLOAD_HASH", "payload_hash", "make_ext", "new_nonce", "Signer"]
 
@@ -67,8 +67,19 @@ class Signer:
         self.ext = ext
         self._id_part = 'Hawk id="%s", ' % client_id
 
+    #: Hawk signs the body's hash, so requests for it carry one
+    needs_hash = True
+
     def __repr__(self) -> str:
         return "Signer(client_id=%r)" % self.client_id
+
+    def apply(
+        self, headers: Dict[str, str], request: Any, clock: Callable[[], float], nonce: Callable[[], str]
+    ) -> None:
+        """Sign one attempt of `request` (a `_flow.Request`) at `clock()` with a fresh `nonce()`."""
+        headers["Authorization"] = self.header(
+            request.method, request.resource, request.host, request.port, request.content_hash, int(clock()), nonce()
+        )
 
     def _mac(self, normalized: str) -> str:
         return _b64(hmac.digest(self._key, normalized.encode("utf-8"), "sha256"))

@@ -132,38 +132,44 @@ _AsyncC = TypeVar("_AsyncC", bound=_AsyncPager)
 
 
 def next_page_query(
-    query: Optional[Mapping[str, Any]], page: Any, seen: Optional[Set[bytes]] = None, qualname: str = ""
+    query: Optional[Mapping[str, Any]],
+    page: Any,
+    seen: Optional[Set[bytes]] = None,
+    qualname: str = "",
+    token_param: str = "continuationToken",
+    token_field: str = "continuationToken",
 ) -> Optional[Dict[str, Any]]:
-    """The query for the page after `page`, or None when `page` carries no continuationToken.
+    """The query for the page after `page`, or None when `page` carries no next-page token (`token_field`; it goes
+    back as the query parameter `token_param`).
 
     `seen` remembers (digests of) the tokens of one listing: a token given again, after any number of pages, is a
     cycle, and raises a TaskclusterFailure rather than fetching the same pages forever.
     """
-    token = page.get("continuationToken") if isinstance(page, dict) else None
+    token = page.get(token_field) if isinstance(page, dict) else None
     if not token:
         return None
     where = qualname + ": " if qualname else ""
     shown = repr(token)
     if len(shown) > 80:
         shown = shown[:77] + "..."
-    if query and query.get("continuationToken") == token:
+    if query and query.get(token_param) == token:
         raise TaskclusterFailure(
-            "%sthe service answered continuationToken %s again for the page it designates; stopping instead of "
-            "fetching the same page forever" % (where, shown)
+            "%sthe service answered %s %s again for the page it designates; stopping instead of "
+            "fetching the same page forever" % (where, token_field, shown)
         )
     if seen is not None:
-        if not seen and query and query.get("continuationToken"):
-            seen.add(_token_key(query["continuationToken"]))
+        if not seen and query and query.get(token_param):
+            seen.add(_token_key(query[token_param]))
         key = _token_key(token)
         if key in seen:
             raise TaskclusterFailure(
-                "%sthe service answered continuationToken %s, which it already gave earlier in this listing (after "
+                "%sthe service answered %s %s, which it already gave earlier in this listing (after "
                 "%d distinct tokens); stopping instead of cycling through the same pages forever"
-                % (where, shown, len(seen))
+                % (where, token_field, shown, len(seen))
             )
         seen.add(key)
     following: Dict[str, Any] = dict(query or {})
-    following["continuationToken"] = token
+    following[token_param] = token
     return following
 
 
@@ -211,7 +217,9 @@ class BoundPaginatedMethod:
         except TypeError as error:
             if error.__traceback__ is None or error.__traceback__.tb_next is not None:
                 raise  # raised inside the method, not by binding its arguments
-        from .client import api_method
+            if getattr(self._client, "_keyword_calls", False):
+                raise  # keyword-only methods have no other forms
+        from ._classes import api_method
 
         return api_method(self._name)(self._client, *args, **kwargs)
 

@@ -1,15 +1,13 @@
-"""Turn a method call into a request: the four calling conventions, route, query string and JSON body.
+"""Taskcluster's calling conventions: positional, keyword or `params=` route arguments, the payload last or as
+`payload=`, query parameters in `query=` or as keywords; each call resolves into one `_request.Call`.
 
 Every usage error is raised here, before anything is sent, and names the method and what it expects.
 """
 
-import datetime
-import json
-import sys
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
-from urllib.parse import urlencode
+from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ._urls import CompiledRoute
+from ._request import Call, encode_payload, encode_query
+from ._spec import TASKCLUSTER, Operation
 from .exceptions import TaskclusterFailure
 
 __all__ = [
@@ -27,65 +25,32 @@ _CALL_KEYWORDS = ("payload", "query", "params")
 _PAGINATION_KEYWORDS = ("paginationHandler", "paginationLimit")
 
 
-class CompiledFunction:
-    """One API function's table entry, prepared once per class so a call does no parsing."""
+class CompiledFunction(Operation):
+    """A Taskcluster reference entry (a `funcinfo` entry) mapped onto the general `Operation`: `<name>` path
+    parameters in `args` order, declared query parameters, an optional JSON payload, Taskcluster's conventions."""
 
-    __slots__ = (
-        "name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry",
-        "_in_route_order",
-    )  # fmt: skip
+    __slots__ = ()
 
     def __init__(self, class_name: str, entry: Mapping[str, Any], items_key: Optional[str] = None) -> None:
-        self.name: str = entry["name"]
-        self.qualname = "%s.%s" % (class_name, self.name)
-        self.method: str = entry["method"].upper()
-        self.route = CompiledRoute(entry["route"])
-        self.args: Tuple[str, ...] = tuple(entry.get("args") or ())
-        self.has_input = bool(entry.get("input"))
-        self.query: Tuple[str, ...] = tuple(entry.get("query") or ())
-        self.items_key = items_key
-        self.legacy: Optional[Mapping[str, Any]] = entry.get("legacyArgs")
-        self.entry = entry
-        self._in_route_order = self.route.params == self.args
-        missing = set(self.route.params) ^ set(self.args)
-        if missing:
-            raise TaskclusterFailure(
-                "%s: route %r and args %r disagree on %s"
-                % (self.qualname, entry["route"], list(self.args), sorted(missing))
-            )
-
-    def signature(self) -> str:
-        """How to call it, for error messages: `createTask(taskId, payload)`."""
-        names = list(self.args) + (["payload"] if self.has_input else [])
-        return "%s(%s)" % (self.qualname, ", ".join(names))
-
-    def path(self, values: Sequence[str]) -> str:
-        """The escaped route for values in `args` order."""
-        if self._in_route_order:
-            return self.route.expand(values)
-        by_name = dict(zip(self.args, values))
-        return self.route.expand([by_name[name] for name in self.route.params])
+        super().__init__(
+            TASKCLUSTER,
+            "%s.%s" % (class_name, entry["name"]),
+            entry["name"],
+            entry["method"],
+            entry["route"],
+            entry.get("args") or (),
+            bool(entry.get("input")),
+            query=entry.get("query") or (),
+            items_key=items_key,
+            entry=entry,
+        )
 
 
-class CallArgs:
-    """What a call asked for, once the calling convention has been resolved."""
-
-    __slots__ = ("route_values", "payload", "query", "pagination_handler")
-
-    def __init__(
-        self,
-        route_values: Sequence[str],
-        payload: Any,
-        query: Optional[Dict[str, Any]],
-        pagination_handler: Optional[Callable[[Any], Any]] = None,
-    ) -> None:
-        self.route_values = route_values
-        self.payload = payload
-        self.query = query
-        self.pagination_handler = pagination_handler
+#: The resolved call (kept under its earlier name).
+CallArgs = Call
 
 
-def _route_value(fn: CompiledFunction, name: str, value: Any) -> str:
+def _route_value(fn: Operation, name: str, value: Any) -> str:
     if isinstance(value, str):
         if not value:
             raise TaskclusterFailure("%s: argument %s must not be empty" % (fn.signature(), name))
@@ -109,7 +74,7 @@ def all_str(values: Tuple[Any, ...]) -> bool:
 
 
 def positional_call(
-    fn: CompiledFunction, args: Tuple[Any, ...], payload: Any, allow_payload: bool = True
+    fn: Operation, args: Tuple[Any, ...], payload: Any, allow_payload: bool = True
 ) -> Optional[CallArgs]:
     """The common shape resolved without the full rules: route arguments as positional non-empty strs (and the
     payload last or as `payload=`). None when the call has any other shape."""
@@ -117,12 +82,12 @@ def positional_call(
     if allow_payload and fn.has_input and body is None and len(args) == len(fn.args) + 1:
         route, body = args[:-1], args[-1]
     if len(route) == len(fn.args) and (body is not None) is (fn.has_input and allow_payload) and all_str(route):
-        return CallArgs(list(route), body, None)
+        return Call(list(route), body, None, None, fn)
     return None
 
 
 def process_args(
-    fn: CompiledFunction,
+    fn: Operation,
     args: Tuple[Any, ...],
     named: Tuple[Any, ...],
     payload: Any,
@@ -221,11 +186,11 @@ def process_args(
     if limit is not None and "limit" in fn.query:
         query = dict(query or {})
         query["limit"] = limit
-    return CallArgs(values, payload, query, handler)
+    return Call(values, payload, query, handler, fn)
 
 
 def _legacy_form(
-    fn: CompiledFunction,
+    fn: Operation,
     args: Tuple[Any, ...],
     by_name: Optional[Dict[str, Any]],
     payload: Any,
@@ -262,41 +227,8 @@ def _legacy_form(
     return args, by_name, extra
 
 
-def split_kwargs(
-    fn: CompiledFunction, kwargs: Mapping[str, Any]
-) -> Tuple[Tuple[Any, ...], Any, Any, Any, Dict[str, Any]]:
+def split_kwargs(fn: Operation, kwargs: Mapping[str, Any]) -> Tuple[Tuple[Any, ...], Any, Any, Any, Dict[str, Any]]:
     """Split free-form keyword arguments into (named route values, payload, query, params, extra)."""
     extra = {key: value for key, value in kwargs.items() if key not in fn.args and key not in _CALL_KEYWORDS}
     named = tuple(kwargs.get(name) for name in fn.args)
     return named, kwargs.get("payload"), kwargs.get("query"), kwargs.get("params"), extra
-
-
-def encode_query(query: Optional[Mapping[str, Any]]) -> str:
-    """The query string (without `?`) for a query dict; list values repeat the key; None values are dropped."""
-    if not query:
-        return ""
-    return urlencode([(key, value) for key, value in query.items() if value is not None], doseq=True)
-
-
-def _json_default(value: Any) -> Any:
-    from .utils import _jsonDefault
-
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc)
-    try:
-        return _jsonDefault(value)
-    except TypeError:
-        raise TypeError("payload holds a %s, which cannot be sent as JSON" % type(value).__name__) from None
-
-
-def encode_payload(fn: CompiledFunction, payload: Any) -> bytes:
-    """Compact JSON bytes for a payload; datetimes become ISO 8601 UTC strings."""
-    try:
-        return json.dumps(payload, separators=(",", ":"), default=_json_default, allow_nan=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise TaskclusterFailure("%s: payload is not JSON-serializable: %s" % (fn.qualname, exc)) from None
-    except RecursionError:
-        raise TaskclusterFailure(
-            "%s: payload is nested too deeply to encode as JSON (Python's recursion limit is %d)"
-            % (fn.qualname, sys.getrecursionlimit())
-        ) from None

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure, TaskclusterRestFailure
 
-__all__ = ["Answer", "result_of", "error_of", "too_large_error"]
+__all__ = ["Answer", "ResponseRules", "result_of", "error_of", "too_large_error"]
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
@@ -128,6 +128,10 @@ def error_of(qualname: str, answer: Answer) -> TaskclusterFailure:
     head = "%s: HTTP %d%s" % (qualname, status, " " + reason if reason else "")
     code = body.get("code")
     message = body.get("message")
+    nested = body.get("error")
+    if not code and not message and isinstance(nested, dict):  # Google's {"error": {"code", "message", "status"}}
+        code = nested.get("status") or nested.get("code")
+        message = nested.get("message")
     if code or message:
         detail = "%s: %s" % (code, message) if code and message else str(code or message)
     elif answer.body and parsed is None:
@@ -140,3 +144,51 @@ def error_of(qualname: str, answer: Answer) -> TaskclusterFailure:
     if status == 401:
         return TaskclusterAuthFailure(text, superExc=None, status_code=status, body=body)
     return TaskclusterRestFailure(text, superExc=None, status_code=status, body=body)
+
+
+class ResponseRules:
+    """What an API family does with answers beyond plain JSON: unwrap an `{ok, message, content}` envelope (`ok` false
+    is a TaskclusterRestFailure carrying the message, or None for the messages listed in `nothing`), and read how long
+    to wait from a rate-limited answer's body."""
+
+    __slots__ = ("envelope", "nothing", "rate_limit")
+
+    def __init__(self, envelope: Any = None, nothing: Any = frozenset(), rate_limit: Any = None) -> None:
+        self.envelope = envelope  # a _spec.Envelope or None
+        self.nothing = nothing
+        self.rate_limit = rate_limit  # a _spec.RateLimit or None
+
+    def result(self, value: Any, answer: Answer, qualname: str) -> Any:
+        """The call's result from a successful answer's parsed body."""
+        envelope = self.envelope
+        if envelope is None or not isinstance(value, dict) or envelope.ok not in value:
+            return value
+        if value.get(envelope.ok) is True:
+            return value.get(envelope.content)
+        message = value.get(envelope.message)
+        if message in self.nothing:
+            return None
+        text = "%s: HTTP %d, but the service answered %s=false: %s" % (
+            qualname,
+            answer.status,
+            envelope.ok,
+            str(message)[:_MAX_MESSAGE] if message else "(no message)",
+        )
+        raise TaskclusterRestFailure(text, superExc=None, status_code=answer.status, body=value)
+
+    def retry_after(self, answer: Answer) -> Optional[float]:
+        """Seconds a rate-limited answer asks the client to wait, from its body; None when it says nothing usable."""
+        rate = self.rate_limit
+        if rate is None or answer.status != rate.status or not answer.body:
+            return None
+        try:
+            parsed = json.loads(answer.body)
+        except (ValueError, RecursionError):
+            return None
+        if isinstance(parsed, dict) and isinstance(parsed.get("content"), dict) and rate.field not in parsed:
+            parsed = parsed["content"]
+        delay = parsed.get(rate.field) if isinstance(parsed, dict) else None
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay != delay:
+            return None
+        unit: float = rate.unit
+        return float(delay) * unit

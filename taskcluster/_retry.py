@@ -76,15 +76,20 @@ def parse_retry_after(value: Optional[str], now: float) -> Optional[float]:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def retry_delay(status: int, retry_after: Optional[str], retry: int, rand: float, now: float) -> Optional[float]:
+def retry_delay(
+    status: int, retry_after: Optional[str], retry: int, rand: float, now: float, asked: Optional[float] = None
+) -> Optional[float]:
     """Delay before retry number `retry` after an HTTP answer with `status`, or None if it must not retry.
 
-    A 5xx retries with the backoff; a 429 or 503 carrying a usable `Retry-After` waits what it asks
-    (capped), but never less than the backoff.
+    A 5xx retries with the backoff; a 429 or 503 carrying a usable `Retry-After` (or `asked` seconds, which an API's
+    answer body gave) waits what it asks (capped), but never less than the backoff.
     """
     backoff = backoff_delay(retry, rand)
     if status in RETRY_AFTER_STATUSES:
-        asked = parse_retry_after(retry_after, now)
+        if asked is not None:
+            asked = min(max(asked, 0.0), MAX_RETRY_AFTER)
+        else:
+            asked = parse_retry_after(retry_after, now)
         if asked is not None:
             return max(asked, backoff)
     if is_retryable_status(status):

@@ -7,19 +7,18 @@ Also the historical module's public names: `config` (module default options), `c
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, Optional, Set, Tuple, Type, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Set, Tuple, Type, TypeVar, cast
 
 from . import exceptions as exceptions  # module attributes of the historical `taskcluster.client`
 from . import utils as utils
 from ._base import ClientCore
-from ._events import TopicExchangeBinding
+from ._classes import build_api_class
 from ._flow import Request, Send, call_flow, scrub_transport_error
 from ._options import DEFAULT_CONFIG
-from ._pagination import SyncPaginated, next_page_query, page_items
-from ._prepare import CallArgs, CompiledFunction, split_kwargs
+from ._pagination import SyncPaginated, page_items
+from ._request import Call
 from ._responses import Answer
 from ._tempcreds import createTemporaryCredentials
-from .exceptions import TaskclusterFailure
 
 if TYPE_CHECKING:
     import requests
@@ -40,7 +39,6 @@ _requests: Any = None  # the requests module, once loaded
 _transport: Any = None  # taskcluster._sync_transport, once loaded
 
 _Client = TypeVar("_Client", bound="BaseClient")
-_Core = TypeVar("_Core", bound=ClientCore)
 
 
 def _load_requests() -> Any:
@@ -117,13 +115,17 @@ class BaseClient(ClientCore):
         params: Optional[Mapping[str, Any]],
         extra: Mapping[str, Any],
     ) -> Any:
-        fn, call = self._resolve(name, args, named, payload, query, params, extra)
+        call = self._resolve(name, args, named, payload, query, params, extra)
         if call.pagination_handler is not None:
-            for page in self._iter_pages(fn, call):
+            for page in self._iter_pages(call):
                 call.pagination_handler(page)
                 del page  # let the page go before the next one is fetched
             return None
-        return self._send(self._prepare(fn, call))
+        return self._send(self._request(call))
+
+    def _invoke(self, name: str, kwargs: Mapping[str, Any]) -> Any:
+        """Call operation `name` of a keyword-calling client (other API families) with keyword arguments."""
+        return self._send(self._request(self._split_call(name, (), kwargs)))
 
     def _send(self, request: Request) -> Any:
         session = self._session if self._session is not None else self.session
@@ -180,96 +182,30 @@ class BaseClient(ClientCore):
             except StopIteration as stop:
                 return stop.value
 
-    def _iter_pages(self, fn: CompiledFunction, call: CallArgs) -> Iterator[Any]:
-        query = call.query
+    def _iter_pages(self, call: Call) -> Iterator[Any]:
+        call = call.with_query(call.query)
         seen: Set[bytes] = set()
         while True:
-            page = self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
-            following = next_page_query(query, page, seen, fn.qualname)
+            page = self._send(self._request(call))
+            following = self._next_page(call, page, seen)
             yield page
             del page  # hold one page at a time: it goes before the next one is fetched
             if following is None:
                 return
-            query = following
+            call = following
 
     def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
-        fn, call = self._split_call(name, args, kwargs)
-        return self._iter_pages(fn, call)
+        return self._iter_pages(self._split_call(name, args, kwargs))
 
     def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
-        fn, call = self._split_call(name, args, kwargs)
-        key = fn.items_key
-        for page in self._iter_pages(fn, call):
+        call = self._split_call(name, args, kwargs)
+        assert call.op is not None
+        key = call.op.items_key
+        for page in self._iter_pages(call):
             items = page_items(page, key)
             del page
             while items:
                 yield items.pop()
-
-
-def api_method(name: str) -> Callable[..., Any]:
-    """A method for a runtime-built class; on an async class it returns the coroutine of `_apiCall`."""
-
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        named, payload, query, params, extra = split_kwargs(self._functions[name], kwargs)
-        return self._apiCall(name, args, named, payload, query, params, extra)
-
-    return method
-
-
-def _exchange_method(name: str) -> Callable[..., TopicExchangeBinding]:
-    def method(self: ClientCore, *args: Any, **kwargs: Any) -> TopicExchangeBinding:
-        return self._topicExchange(name, args, kwargs)
-
-    return method
-
-
-def build_api_class(name: str, reference: Mapping[str, Any], base: Type[_Core]) -> Type[_Core]:
-    """A client class built at run time from an API reference (functions and/or topic exchanges).
-
-    `reference` is the reference itself or an apis.json entry wrapping it as `{"reference": {...}}`, the form the
-    historical client's generator and tests pass.
-    """
-    wrapped = reference.get("reference") if isinstance(reference, Mapping) and "entries" not in reference else None
-    if isinstance(wrapped, Mapping):
-        reference = wrapped
-    if not isinstance(reference, Mapping) or not isinstance(reference.get("entries"), list):
-        raise TaskclusterFailure(
-            "createApiClient(%r, reference): reference must be an API reference (a dict with an 'entries' list) or "
-            "an apis.json entry {'reference': {...}}" % name
-        )
-    attrs: Dict[str, Any] = {
-        "classOptions": {"exchangePrefix": reference["exchangePrefix"]} if reference.get("exchangePrefix") else {},
-        "serviceName": reference.get("serviceName", ""),
-        "apiVersion": reference.get("apiVersion", "v1"),
-        "funcinfo": {},
-        "exchangeinfo": {},
-        "paginated": {},
-        "__doc__": reference.get("description") or reference.get("title"),
-    }
-    for entry in reference["entries"]:
-        entry_name = entry.get("name")
-        if entry.get("type") == "function":
-            info = {
-                key: entry[key]
-                for key in ("args", "method", "name", "route", "query", "input", "output", "scopes")
-                if key in entry
-            }
-            info["stability"] = entry.get("stability", "stable")
-            info.setdefault("args", [])
-            info.setdefault("query", [])
-            attrs["funcinfo"][entry_name] = info
-            method = api_method(entry_name)
-        elif entry.get("type") == "topic-exchange":
-            attrs["exchangeinfo"][entry_name] = dict(entry)
-            method = _exchange_method(entry_name)
-        else:
-            raise TaskclusterFailure(
-                "createApiClient(%r): entry %r has unknown type %r" % (name, entry_name, entry.get("type"))
-            )
-        method.__name__ = method.__qualname__ = entry_name
-        method.__doc__ = "%s\n\n%s" % (entry.get("title", entry_name), entry.get("description", ""))
-        attrs[entry_name] = method
-    return cast(Type[_Core], type(name, (base,), attrs))
 
 
 if TYPE_CHECKING:

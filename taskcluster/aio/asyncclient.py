@@ -32,14 +32,15 @@ from typing import (
 from .. import exceptions as exceptions  # module attributes of the historical `taskcluster.aio.asyncclient`
 from .. import utils as utils
 from .._base import ClientCore
+from .._classes import build_api_class
 from .._flow import Request, Send, call_flow, scrub_transport_error
-from .._pagination import AsyncPaginated, next_page_query, page_items
-from .._prepare import CallArgs, CompiledFunction
+from .._pagination import AsyncPaginated, page_items
+from .._request import Call
 from .._responses import BODY_CHUNK_SIZE, Answer, BoundedBody, too_large_error
 from .._tempcreds import createTemporaryCredentials
 from .._version import __version__
 from ..client import BaseClient as BaseClient
-from ..client import build_api_class, config
+from ..client import config
 from ..client import config as _defaultConfig  # noqa: F401
 from ..exceptions import TaskclusterFailure
 from . import asyncutils as asyncutils
@@ -252,16 +253,20 @@ class AsyncBaseClient(ClientCore):
         params: Optional[Mapping[str, Any]],
         extra: Mapping[str, Any],
     ) -> Any:
-        fn, call = self._resolve(name, args, named, payload, query, params, extra)
+        call = self._resolve(name, args, named, payload, query, params, extra)
         if call.pagination_handler is not None:
             handler = call.pagination_handler
-            async for page in self._iter_pages(fn, call):
+            async for page in self._iter_pages(call):
                 outcome = handler(page)
                 del page
                 if inspect.isawaitable(outcome):
                     await outcome
             return None
-        return await self._send(self._prepare(fn, call))
+        return await self._send(self._request(call))
+
+    async def _invoke(self, name: str, kwargs: Mapping[str, Any]) -> Any:
+        """Call operation `name` of a keyword-calling client (other API families) with keyword arguments."""
+        return await self._send(self._request(self._split_call(name, (), kwargs)))
 
     async def _send(self, request: Request) -> Any:
         session = self.session
@@ -349,26 +354,26 @@ class AsyncBaseClient(ClientCore):
             except StopIteration as stop:
                 return stop.value
 
-    async def _iter_pages(self, fn: CompiledFunction, call: CallArgs) -> AsyncIterator[Any]:
-        query = call.query
+    async def _iter_pages(self, call: Call) -> AsyncIterator[Any]:
+        call = call.with_query(call.query)
         seen: Set[bytes] = set()
         while True:
-            page = await self._send(self._prepare(fn, CallArgs(call.route_values, call.payload, query)))
-            following = next_page_query(query, page, seen, fn.qualname)
+            page = await self._send(self._request(call))
+            following = self._next_page(call, page, seen)
             yield page
             del page  # hold one page at a time: it goes before the next one is fetched
             if following is None:
                 return
-            query = following
+            call = following
 
     def _pages(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
-        fn, call = self._split_call(name, args, kwargs)
-        return self._iter_pages(fn, call)
+        return self._iter_pages(self._split_call(name, args, kwargs))
 
     async def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
-        fn, call = self._split_call(name, args, kwargs)
-        key = fn.items_key
-        async for page in self._iter_pages(fn, call):
+        call = self._split_call(name, args, kwargs)
+        assert call.op is not None
+        key = call.op.items_key
+        async for page in self._iter_pages(call):
             items = page_items(page, key)
             del page
             while items:

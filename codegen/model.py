@@ -25,8 +25,15 @@ __all__ = [
     "LITERAL_TYPES",
     "PRIMITIVES",
     "STABILITIES",
+    "AUTH_SCHEMES",
+    "PARAM_LOCATIONS",
+    "PARAM_TYPES",
     "Alias",
     "AllOf",
+    "AuthScheme",
+    "Envelope",
+    "Parameter",
+    "RateLimit",
     "AnyOf",
     "Api",
     "Exchange",
@@ -43,13 +50,18 @@ __all__ = [
     "TypeDef",
     "TypeExpr",
     "is_identifier",
+    "reserved_params",
     "route_params",
 ]
 
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head"})
+PARAM_LOCATIONS = frozenset({"path", "query"})
+PARAM_TYPES = frozenset({"string", "integer", "number", "boolean", "any"})
+AUTH_SCHEMES = frozenset({"hawk", "bearer", "headers", "none"})
 STABILITIES = frozenset({"stable", "experimental", "deprecated"})
 
-_ROUTE_PARAM = re.compile(r"<([^<>]*)>")
+# Taskcluster's `<name>`, and RFC 6570's `{name}` (simple expansion) and `{+name}` (reserved expansion)
+_ROUTE_PARAM = re.compile(r"<([^<>]*)>|\{\+?([^{}+]*)\}")
 
 
 _C = TypeVar("_C")
@@ -76,8 +88,13 @@ def is_identifier(name: object) -> bool:
 
 
 def route_params(route: str) -> Tuple[str, ...]:
-    """The names of the ``<param>`` placeholders of a route, in order."""
-    return tuple(_ROUTE_PARAM.findall(route))
+    """The names of the ``<param>`` (or ``{param}``, ``{+param}``) placeholders of a route, in order."""
+    return tuple(a or b for a, b in _ROUTE_PARAM.findall(route))
+
+
+def reserved_params(route: str) -> Tuple[str, ...]:
+    """The route parameters expanded with reserved expansion (``{+param}``: ``/`` kept)."""
+    return tuple(re.findall(r"\{\+([^{}+]*)\}", route))
 
 
 def _require(condition: bool, message: str) -> None:
@@ -357,6 +374,65 @@ class Pagination:
 
 
 @record
+class Parameter:
+    """A parameter of a keyword-calling function: its Python name, its name on the wire, where it goes (``path`` or
+    ``query``), its JSON type (``string``, ``integer``, ``number``, ``boolean``, ``any``), and the checks the client
+    makes before sending (required, enum, pattern)."""
+
+    name: str
+    wire: str
+    location: str
+    type: str = "string"
+    required: bool = False
+    repeated: bool = False
+    enum: Tuple[str, ...] = ()
+    pattern: Optional[str] = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _require(self.location in PARAM_LOCATIONS, f"parameter {self.wire!r}: unknown location {self.location!r}")
+        _require(self.type in PARAM_TYPES, f"parameter {self.wire!r}: unknown type {self.type!r}")
+        _require(self.name.isidentifier(), f"parameter {self.wire!r}: {self.name!r} is not a Python name")
+        _require(self.location != "path" or self.required, f"parameter {self.wire!r}: path parameters are required")
+
+    @property
+    def keyword_only(self) -> bool:
+        """A Python keyword (``continue``) cannot be a parameter of a def: it is passed as ``**{"continue": ...}``."""
+        return keyword.iskeyword(self.name)
+
+
+@record
+class AuthScheme:
+    """How calls authenticate: ``hawk``, ``bearer`` (a token option), ``headers`` (``headers``: header name and
+    the key of the credentials option it carries) or ``none``."""
+
+    kind: str
+    headers: Tuple[Tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(self.kind in AUTH_SCHEMES, f"unknown auth scheme {self.kind!r}")
+        _require(bool(self.headers) == (self.kind == "headers"), "only the headers scheme names headers")
+
+
+@record
+class Envelope:
+    """Answers wrapped as ``{ok, message, content}`` (the names of the three fields)."""
+
+    ok: str = "ok"
+    message: str = "message"
+    content: str = "content"
+
+
+@record
+class RateLimit:
+    """An answer with ``status`` whose body's ``field`` gives the seconds (times ``unit``) to wait before retrying."""
+
+    status: int
+    field: str
+    unit: float = 1.0
+
+
+@record
 class LegacyArgs:
     """An older form of a path parameter: several arguments joined into one.
 
@@ -392,9 +468,36 @@ class Function:
     request_type: Optional[TypeExpr] = None
     response_type: Optional[TypeExpr] = None
     item_type: Optional[TypeExpr] = None
+    # Keyword-calling functions (other API families): the resource path the function is reached by (Python
+    # names), every parameter, whether the body is required, the envelope messages that mean "no result", and
+    # query pairs every request carries. A Taskcluster function leaves them empty (see `general_parameters`).
+    resource: Tuple[str, ...] = ()
+    parameters: Tuple[Parameter, ...] = ()
+    body_required: bool = False
+    nothing: Tuple[str, ...] = ()
+    fixed_query: Tuple[Tuple[str, str], ...] = ()
+    operation_id: Optional[str] = None
+
+    @property
+    def qualified_name(self) -> str:
+        """The function's name with its resource path (``projects.locations.list``)."""
+        return ".".join(self.resource + (self.name,))
+
+    @property
+    def general_parameters(self) -> Tuple[Parameter, ...]:
+        """Every parameter in general terms: a Taskcluster function's ``<name>`` route parameters are required,
+        simply expanded strings and its query parameters optional strings."""
+        if self.parameters:
+            return self.parameters
+        path = tuple(Parameter(name=p, wire=p, location="path", required=True) for p in self.path_params)
+        return path + tuple(Parameter(name=q, wire=q, location="query") for q in self.query_params)
 
     def __post_init__(self) -> None:
         _require(is_identifier(self.name), f"function name {self.name!r} is not a Python identifier")
+        for part in self.resource:
+            _require(is_identifier(part), f"{self.name}: resource name {part!r} is not a Python identifier")
+        python_names = [p.name for p in self.parameters]
+        _require(len(set(python_names)) == len(python_names), f"{self.name}: duplicate parameter names")
         for what, schema, t in (
             ("request", self.request_schema, self.request_type),
             ("response", self.response_schema, self.response_type),
@@ -418,11 +521,18 @@ class Function:
             route_params(self.route) == self.path_params,
             f"{self.name}: path parameters {self.path_params} do not match route {self.route!r}",
         )
-        for param in self.path_params + self.query_params:
-            _require(is_identifier(param), f"{self.name}: parameter {param!r} is not a Python identifier")
+        if not self.parameters:
+            for param in self.path_params + self.query_params:
+                _require(is_identifier(param), f"{self.name}: parameter {param!r} is not a Python identifier")
+        else:
+            wire_path = tuple(p.wire for p in self.parameters if p.location == "path")
+            _require(
+                sorted(wire_path) == sorted(self.path_params),
+                f"{self.name}: path parameters {wire_path} do not match route {self.route!r}",
+            )
         if self.pagination is not None:
             _require(
-                self.pagination.token_param in self.query_params,
+                self.pagination.token_param in [p.wire for p in self.general_parameters if p.location == "query"],
                 f"{self.name}: pagination token {self.pagination.token_param!r} is not a query parameter",
             )
 
@@ -498,11 +608,28 @@ class Service:
     # they come from (schema id -> schema; refs between them use the same ids).
     types: Tuple[TypeDef, ...] = ()
     schemas: Tuple[Tuple[str, Any], ...] = ()
+    # The API family's conventions: how functions are called (``positional``: Taskcluster's forms; ``keywords``:
+    # every parameter by name, ``body=``), the base URL pattern (over ``{rootUrl}``, ``{service}``, ``{version}``)
+    # and the root URL used when none is given, the auth scheme, the answer envelope, the rate-limit answer, and
+    # the query parameters every function accepts.
+    calling: str = "positional"
+    base_url: str = "{rootUrl}/api/{service}/{version}"
+    default_root_url: Optional[str] = None
+    auth: AuthScheme = AuthScheme(kind="hawk")
+    envelope: Optional[Envelope] = None
+    rate_limit: Optional[RateLimit] = None
+    common_parameters: Tuple[Parameter, ...] = ()
+
+    @property
+    def pagination(self) -> Optional[Pagination]:
+        """The pagination scheme of the service (its paginated functions share one), or None."""
+        return next((f.pagination for f in self.functions if f.pagination is not None), None)
 
     def __post_init__(self) -> None:
         _require(is_identifier(self.class_name), f"class name {self.class_name!r} is not a Python identifier")
         _require(is_identifier(self.module_name), f"module name {self.module_name!r} is not a Python identifier")
-        names = [f.name for f in self.functions] + [e.name for e in self.exchanges]
+        _require(self.calling in ("positional", "keywords"), f"{self.class_name}: unknown calling {self.calling!r}")
+        names = [f.qualified_name for f in self.functions] + [e.name for e in self.exchanges]
         _require(len(set(names)) == len(names), f"{self.class_name}: duplicate entry names")
         type_names = [t.name for t in self.types]
         _require(len(set(type_names)) == len(type_names), f"{self.class_name}: duplicate type names")

@@ -82,7 +82,7 @@ def pyliteral(value: Any, indent: int = 0, column: Optional[int] = None) -> str:
     column = indent if column is None else column
     if value is None or isinstance(value, bool):
         return repr(value)
-    if isinstance(value, int):
+    if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
         return pystr(value)

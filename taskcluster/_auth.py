@@ -42,7 +42,7 @@ class BearerAuth:
 
 
 class HeaderAuth:
-    """Fixed headers carrying credentials (e.g. `X-Worker-Id` and `X-Secret`)."""
+    """Fixed headers carrying credentials (e.g. `X-Worker-Id` and `X-Secret`); its repr names the headers only."""
 
     __slots__ = ("_headers", "client_id")
     needs_hash = False
@@ -87,8 +87,7 @@ def _header_credentials(pairs: Tuple[Tuple[str, str], ...], credentials: Any) ->
         if not text or _UNSAFE_HEADER_VALUE.intersection(text):
             raise TaskclusterAuthFailure("credentials.%s must be non-empty text without line breaks" % key)
         headers[header] = text
-    first = pairs[0][1]
-    return HeaderAuth(headers, client_id=str(given[first]))
+    return HeaderAuth(headers)  # no client id: which header is an identity and which a secret is the API's business
 
 
 def auth_for(spec: ApiSpec, opts: ClientOptions, merged: Mapping[str, Any]) -> Optional[Authorizer]:

@@ -87,7 +87,7 @@ def resolve_keywords(op: Operation, kwargs: Mapping[str, Any]) -> Call:
                 query = {}
             query[param.wire] = texts
     body = kwargs.get(op.input_name) if op.has_input else None
-    if op.has_input and body is None:
+    if op.body_required and body is None:
         raise TaskclusterFailure("%s: missing the request body (%s=)" % (op.signature(), op.input_name))
     values: List[str] = [path[name] for name in op.args]
     return Call(values, body, query, None, op)

@@ -224,6 +224,7 @@ class Operation:
     __slots__ = (
         "name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry", "spec",
         "params", "by_name", "wire_names", "nothing", "input_name", "rules", "fixed_query",
+        "body_required",
         "_in_route_order",
     )  # fmt: skip
 
@@ -243,6 +244,7 @@ class Operation:
         entry: Optional[Mapping[str, Any]] = None,
         input_name: str = "payload",
         fixed_query: Optional[Sequence[Tuple[str, str]]] = None,
+        body_required: bool = False,
     ) -> None:
         self.spec = spec
         self.name = name
@@ -260,6 +262,8 @@ class Operation:
         self.entry: Mapping[str, Any] = entry if entry is not None else {}
         self.legacy: Optional[Mapping[str, Any]] = self.entry.get("legacyArgs")
         self.input_name = input_name
+        #: whether a keyword call must give the body (a positional Taskcluster call always must when it has input)
+        self.body_required = body_required
         #: query pairs every request of this operation carries (e.g. Discovery's `alt=json`)
         self.fixed_query: Tuple[Tuple[str, str], ...] = (
             spec.fixed_query if fixed_query is None else tuple((str(k), str(v)) for k, v in fixed_query)
@@ -311,6 +315,7 @@ class Operation:
             entry=table,
             input_name="body",
             fixed_query=table.get("fixedQuery"),
+            body_required=bool(table.get("bodyRequired")),
         )
 
     def __repr__(self) -> str:

@@ -32,6 +32,24 @@ __all__ = ["ClientCore"]
 _Self = TypeVar("_Self", bound="ClientCore")
 
 
+# The compiled functions of each (class name, funcinfo table): the sync and async classes of a service share one
+# table (from its `_tables` module), so its functions are compiled once for both.
+_COMPILED: Dict[Tuple[str, int], Tuple[Dict[str, Any], Dict[str, str], Dict[str, Operation]]] = {}
+
+
+def _compiled(class_name: str, funcinfo: Dict[str, Any], paginated: Dict[str, str]) -> Dict[str, Operation]:
+    key = (class_name, id(funcinfo))
+    known = _COMPILED.get(key)
+    if known is not None and known[0] is funcinfo and known[1] == paginated:
+        return known[2]
+    functions: Dict[str, Operation] = {
+        name: CompiledFunction(class_name, entry, paginated.get(name)) for name, entry in funcinfo.items()
+    }
+    if funcinfo:
+        _COMPILED[key] = (funcinfo, dict(paginated), functions)
+    return functions
+
+
 class ClientCore:
     """Base of every generated client class; subclasses carry the service's tables as class attributes."""
 
@@ -54,9 +72,7 @@ class ClientCore:
         super().__init_subclass__(**kwargs)
         paginated = cls.paginated
         if cls._api_spec.calling == "positional":
-            cls._functions = {
-                name: CompiledFunction(cls.__name__, entry, paginated.get(name)) for name, entry in cls.funcinfo.items()
-            }
+            cls._functions = _compiled(cls.__name__, cls.funcinfo, paginated)
         else:
             cls._functions = dict(cls._operations)
         for name, value in list(cls.__dict__.items()):

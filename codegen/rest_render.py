@@ -7,6 +7,7 @@ project's format check unchanged.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -133,7 +134,7 @@ def method_params(f: Function) -> List[str]:
     params += [f"{p.name}: Optional[{_annotation(p)}] = None" for p in named if not p.required]
     if any(p.keyword_only for p in f.parameters):
         params.append("**kwargs: Any")
-    return params
+    return params if len(params) > 2 else ["self"]
 
 
 def invoke_lines(f: Function, flavour: str, indent: int, client: str) -> str:
@@ -267,6 +268,14 @@ def render(service: Service, package: str, source: str) -> Dict[str, str]:
     notice = f"{MARKER} from {source}; do not edit."
     files[f"{package}/types.py"] = pytypes.module_text(service, docstring(f"{summary}\n\n{notice}"))
     files[f"{package}/py.typed"] = ""
+    for name, text in files.items():
+        if name.endswith(".py"):
+            try:
+                ast.parse(text, name)
+            except SyntaxError as exc:  # a generator defect, never the manifest's
+                raise RuntimeError(
+                    f"the generator wrote invalid Python in {name}, line {exc.lineno}: {exc.msg}"
+                ) from exc
     return dict(sorted(files.items()))
 
 

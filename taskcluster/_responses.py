@@ -161,8 +161,15 @@ class ResponseRules:
     def result(self, value: Any, answer: Answer, qualname: str) -> Any:
         """The call's result from a successful answer's parsed body."""
         envelope = self.envelope
-        if envelope is None or not isinstance(value, dict) or envelope.ok not in value:
+        if envelope is None or value is None:
             return value
+        if not isinstance(value, dict) or envelope.ok not in value:
+            raise TaskclusterRestFailure(
+                "%s: HTTP %d, but the answer (%d bytes) is not the service's {%s, %s, %s} envelope"
+                % (qualname, answer.status, len(answer.body), envelope.ok, envelope.message, envelope.content),
+                superExc=None,
+                status_code=answer.status,
+            )
         if value.get(envelope.ok) is True:
             return value.get(envelope.content)
         message = value.get(envelope.message)

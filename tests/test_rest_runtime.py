@@ -157,3 +157,11 @@ def test_the_request_of_a_keyword_call_has_no_hawk_hash():
     call = resolve_keywords(GET_TASK, {"project": 3})
     request = build_request(ApiLocation("http://h"), call, HeaderAuth({"X-Worker-Id": "1", "X-Secret": "s"}))
     assert isinstance(request, Request) and request.content_hash == EMPTY_PAYLOAD_HASH and request.rules is not None
+
+
+def test_an_answer_that_is_not_an_envelope_is_a_failure_not_a_transport_object():
+    flow = flow_of(GET_TASK)
+    next(flow)
+    with pytest.raises(TaskclusterRestFailure) as failure:
+        flow.send(answer(200, b""))
+    assert "is not the service's {ok, message, content} envelope" in str(failure.value)

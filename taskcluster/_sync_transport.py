@@ -15,11 +15,13 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Dict, Optional, Set, Union
+from typing import Any, Dict, Optional, Set, Tuple, Union
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.cookies import RequestsCookieJar
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -27,7 +29,16 @@ from ._responses import BODY_CHUNK_SIZE, BoundedBody, too_large_error
 from ._version import __version__
 from .exceptions import TaskclusterFailure
 
-__all__ = ["USER_AGENT", "TRANSPORT_ERRORS", "Watch", "Watchdog", "new_session", "read_body", "user_agent_headers"]
+__all__ = [
+    "USER_AGENT",
+    "TRANSPORT_ERRORS",
+    "FastSender",
+    "Watch",
+    "Watchdog",
+    "new_session",
+    "read_body",
+    "user_agent_headers",
+]
 
 #: The User-Agent of the sessions the client creates.
 USER_AGENT = "taskcluster-python/%s %s" % (__version__, requests.utils.default_user_agent())
@@ -201,6 +212,104 @@ def new_session(max_connections: int) -> requests.Session:
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
     return session
+
+
+#: The environment variables requests reads to choose proxies and certificates for http(s) URLs; the fast path's
+#: settings are recomputed when any of them changes.
+_SETTINGS_ENVIRONMENT = (
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC",
+)  # fmt: skip
+_environ = os.environ
+
+
+class FastSender:
+    """Sends a client's requests over a session the client created, as `Session.request` would but without its
+    per-call merging: the `PreparedRequest` is built directly (the client's URL, headers and body are final) and
+    sent with `Session.send`, so whatever hooks requests (`responses` patches the adapter, httmock `Session.send`)
+    still sees every request.
+
+    The environment's settings (proxies, `NO_PROXY`, `REQUESTS_CA_BUNDLE`) are worked out once per host and again
+    whenever one of `_SETTINGS_ENVIRONMENT` changes; a `.netrc` entry is looked up once per host (and by requests on
+    every call of a host that has one). Whenever the session is not as the client made it (cookies a server set,
+    `auth`, `params`, hooks, proxies, `trust_env` changed by the caller) or a URL carries credentials, the call goes
+    through `Session.request` instead, so the fast path never behaves differently.
+    """
+
+    __slots__ = ("session", "_settings", "_environment")
+
+    def __init__(self, session: requests.Session) -> None:
+        self.session = session
+        self._settings: Dict[str, Dict[str, Any]] = {}
+        self._environment: Tuple[Optional[str], ...] = ()
+
+    def _plain(self) -> bool:
+        """Whether the session adds nothing per call that the fast path leaves out."""
+        session = self.session
+        return (
+            session.trust_env
+            and session.auth is None
+            and not session.params
+            and not session.proxies
+            and session.verify is True
+            and session.cert is None
+            and session.hooks.get("response") == []
+            and len(session.hooks) == 1
+            and not session.cookies
+        )
+
+    def _send_settings(self, url: str) -> Optional[Dict[str, Any]]:
+        """`Session.merge_environment_settings` for `url`, cached per scheme and host; None when the URL carries
+        credentials or its host has a `.netrc` entry (requests would add Basic auth)."""
+        environment = tuple([_environ.get(name) for name in _SETTINGS_ENVIRONMENT])
+        if environment != self._environment:
+            self._settings.clear()
+            self._environment = environment
+        end = url.find("/", url.find("//") + 2)
+        if end < 0 or not url.isascii():
+            return None
+        origin = url[:end]
+        settings = self._settings.get(origin)
+        if settings is None:
+            settings = self._settings[origin] = self._origin_settings(origin, url)
+        return settings or None
+
+    def _origin_settings(self, origin: str, url: str) -> Dict[str, Any]:
+        """The send settings of one origin, or {} when its calls must go through `Session.request`: credentials in
+        the URL or in `.netrc`, or a URL requests would write differently (an upper-case host, say)."""
+        if "@" in origin or requests.utils.get_netrc_auth(url) is not None:
+            return {}
+        probe = requests.PreparedRequest()
+        probe.prepare_url(url, None)
+        if probe.url != url:
+            return {}
+        settings: Dict[str, Any] = self.session.merge_environment_settings(url, {}, True, None, None)
+        settings["allow_redirects"] = False
+        return settings
+
+    def send(
+        self, method: str, url: str, headers: Dict[str, str], body: Optional[bytes], timeout: Any
+    ) -> requests.Response:
+        """Send one request and return the streamed response."""
+        settings = self._send_settings(url) if self._plain() else None
+        session = self.session
+        if settings is None:
+            return session.request(
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+            )
+        prepared = requests.PreparedRequest()
+        prepared.method = method
+        prepared.url = url
+        merged: CaseInsensitiveDict[Union[str, bytes]] = CaseInsensitiveDict(session.headers)
+        merged.update(headers)
+        if body is not None:
+            merged["Content-Length"] = str(len(body))
+        elif method != "GET" and method != "HEAD":
+            merged["Content-Length"] = "0"
+        prepared.headers = merged
+        prepared.body = body
+        prepared._cookies = RequestsCookieJar()  # a redirect's `next` reads it
+        return session.send(prepared, timeout=timeout, **settings)
 
 
 def user_agent_headers(session: Any, headers: Dict[str, str]) -> Dict[str, str]:

@@ -74,6 +74,8 @@ class BaseClient(ClientCore):
         super().__init__(options)
         self._session = session
         self._owns_session = False
+        #: sends over the session this client created (shared by its `withOptions` copies); None for a given session
+        self._fast: Any = None
 
     @property
     def session(self) -> "requests.Session":
@@ -84,6 +86,7 @@ class BaseClient(ClientCore):
             session: requests.Session = transport.new_session(self._opts.max_connections)
             self._session = session
             self._owns_session = True
+            self._fast = transport.FastSender(session)
             return session
         return self._session
 
@@ -91,6 +94,7 @@ class BaseClient(ClientCore):
         assert isinstance(clone, BaseClient)
         clone._session = self.session
         clone._owns_session = False
+        clone._fast = self._fast
 
     def close(self) -> None:
         """Close the session if this client created it."""
@@ -98,6 +102,7 @@ class BaseClient(ClientCore):
             self._session.close()
             self._session = None
             self._owns_session = False
+            self._fast = None
 
     def __enter__(self: _Client) -> _Client:
         return self
@@ -132,7 +137,7 @@ class BaseClient(ClientCore):
         transport = _transport if _transport is not None else _load_transport()
         opts = self._opts
         connect_timeout, read_timeout = timeout = opts.timeout
-        own_session = self._owns_session
+        fast = self._fast if self._session is not None else None
         watchdog = transport.WATCHDOG
         flow = call_flow(
             request,
@@ -145,7 +150,7 @@ class BaseClient(ClientCore):
         action = next(flow)
         while True:
             if isinstance(action, Send):
-                headers = action.headers if own_session else transport.user_agent_headers(session, action.headers)
+                headers = action.headers if fast is not None else transport.user_agent_headers(session, action.headers)
                 remaining = action.deadline - time.monotonic()
                 if remaining < read_timeout or remaining < connect_timeout:
                     remaining = max(remaining, 0.001)
@@ -153,15 +158,18 @@ class BaseClient(ClientCore):
                 watch = watchdog.start(action.deadline)
                 transport.set_current_watch(watch)
                 try:
-                    response = session.request(
-                        action.method,
-                        action.url,
-                        data=action.body,
-                        headers=headers,
-                        timeout=timeout,
-                        allow_redirects=False,
-                        stream=True,
-                    )
+                    if fast is not None:
+                        response = fast.send(action.method, action.url, headers, action.body, timeout)
+                    else:
+                        response = session.request(
+                            action.method,
+                            action.url,
+                            data=action.body,
+                            headers=headers,
+                            timeout=timeout,
+                            allow_redirects=False,
+                            stream=True,
+                        )
                     if watch.sock is None:
                         watchdog.attach(watch, transport.socket_of(response))
                     body = transport.read_body(response, action.max_size, request.qualname)

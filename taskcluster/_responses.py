@@ -4,6 +4,7 @@ import json
 import re
 from typing import Any, Dict, List, Optional
 
+from ._json import loads
 from .exceptions import TaskclusterAuthFailure, TaskclusterFailure, TaskclusterRestFailure
 
 __all__ = ["Answer", "ResponseRules", "result_of", "error_of", "too_large_error"]
@@ -53,7 +54,7 @@ def result_of(answer: Answer, qualname: str = "the call") -> Any:
     body = answer.body
     if body:
         try:
-            return json.loads(body)
+            return loads(body)
         except ValueError:
             pass
         except RecursionError:

@@ -345,7 +345,13 @@ def read_body(response: Any, limit: int, qualname: str) -> Union[bytes, Taskclus
         if length is not None and length.isascii() and length.isdigit():
             size = int(length)
             if size <= limit:
-                body: bytes = response.content
+                raw = response.raw
+                if response._content is not False or raw is None:
+                    body: bytes = response.content
+                    return body
+                body = raw.read()  # in one piece, where `.content` would join 10 KB chunks
+                response._content = body
+                response._content_consumed = True
                 return body
             response.close()
             return too_large_error(qualname, limit, size)

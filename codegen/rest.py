@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from . import schematypes
+from . import pytypes, schematypes
 from .model import (
     AUTH_SCHEMES,
     HTTP_METHODS,
@@ -36,9 +36,11 @@ __all__ = ["FORMAT", "RestManifestInvalid", "build_service", "generate_package",
 FORMAT = "rest-manifest/1"
 
 #: Members of the generated client and resource classes that a method or resource must not replace.
+#: Members of the generated root client classes that a top-level method or resource must not replace (resource
+#: classes have none but private ones).
 RESERVED_MEMBERS = frozenset(
     {"close", "session", "options", "withOptions", "makeHawkExt", "buildUrl", "buildSignedUrl", "classOptions"}
-    | {"serviceName", "apiVersion", "deprecated", "funcinfo", "exchangeinfo", "paginated", "pages", "items"}
+    | {"serviceName", "apiVersion", "deprecated", "funcinfo", "exchangeinfo", "paginated"}
 )
 
 
@@ -280,7 +282,7 @@ def _function(
         err.add(where, "fixedQuery: must be an object of strings")
         ok = False
     python = member_name(name)
-    if python in RESERVED_MEMBERS or python.startswith("_"):
+    if (not path and python in RESERVED_MEMBERS) or python.startswith("_"):
         err.add(where, f"method name {python!r} would replace a member of the client classes")
         ok = False
     if not ok:
@@ -316,7 +318,11 @@ def _typed(
             uses.append(schematypes.Use(f.qualified_name, "request", f.request_schema))
         if f.response_schema:
             uses.append(schematypes.Use(f.qualified_name, "response", f.response_schema))
-    names = {f"{name}#": name for name in schemas if is_identifier(name)}
+    names = {}
+    for node in schemas:
+        name = node[:-1]
+        if is_identifier(name):  # a schema named like a typing name (List, Any, ...) gets a trailing `_`
+            names[node] = name + "_" if name in pytypes.TYPING_NAMES else name
     conversion = schematypes.convert(schemas, names, uses)
     for problem in conversion.problems:
         where = problem.location or (f"{problem.use.entry}.{problem.use.field}" if problem.use else "schemas")
@@ -380,7 +386,7 @@ def build_service(raw: Any, source: str = "manifest") -> Service:
         if f.resource + (f.name,) in resources:
             err.add(f.qualified_name, "a method and a resource have the same Python name")
     for resource in sorted(resources):
-        if resource[-1] in RESERVED_MEMBERS or resource[-1].startswith("_"):
+        if (len(resource) == 1 and resource[0] in RESERVED_MEMBERS) or resource[-1].startswith("_"):
             err.add(".".join(resource), f"resource name {resource[-1]!r} would replace a member of the client classes")
     if err.items:
         raise RestManifestInvalid(err.items)

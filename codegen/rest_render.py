@@ -133,6 +133,7 @@ def method_params(f: Function) -> List[str]:
         params.append(f"body: {body}" if f.body_required else f"body: Optional[{body}] = None")
     params += [f"{p.name}: Optional[{_annotation(p)}] = None" for p in named if not p.required]
     if any(p.keyword_only for p in f.parameters):
+        params.insert(1, "/")  # `self` positional-only, so the **kwargs of `continue` and the like cannot bind it
         params.append("**kwargs: Any")
     return params if len(params) > 2 else ["self"]
 
@@ -166,6 +167,8 @@ def invoke_lines(f: Function, flavour: str, indent: int, client: str) -> str:
 def method_doc(service: Service, f: Function) -> str:
     """A generated method's docstring: what it does, its request, its parameters."""
     parts = [f.description or f.title, ""]
+    if f.deprecated:
+        parts += ["Deprecated: the API marks this method as deprecated.", ""]
     parts.append(
         f"Request: ``{f.http_method.upper()} {f.route}``" + (f" (``{f.operation_id}``)" if f.operation_id else "")
     )

@@ -24,7 +24,7 @@ def wire_value(param: Param, value: Any) -> str:
 
 
 def _accepted(op: Operation) -> str:
-    names = [p.name for p in op.params + op.spec.common_params]
+    names = [p.name for p in op.all_params]
     if op.has_input:
         names.append(op.input_name)
     return ", ".join(names) or "no arguments"
@@ -68,7 +68,7 @@ def resolve_keywords(op: Operation, kwargs: Mapping[str, Any]) -> Call:
         )
     path: Dict[str, str] = {}
     query: Optional[Dict[str, Any]] = None
-    for param in op.params + op.spec.common_params:
+    for param in op.all_params:
         value = kwargs.get(param.name)
         if value is None:
             if param.required:

@@ -223,7 +223,7 @@ class Operation:
 
     __slots__ = (
         "name", "qualname", "method", "route", "args", "has_input", "query", "items_key", "legacy", "entry", "spec",
-        "params", "by_name", "wire_names", "nothing", "input_name", "rules", "fixed_query",
+        "params", "all_params", "by_name", "wire_names", "nothing", "input_name", "rules", "fixed_query",
         "body_required",
         "_in_route_order",
     )  # fmt: skip
@@ -255,7 +255,11 @@ class Operation:
         self.has_input = has_input
         self.query: Tuple[str, ...] = tuple(query)
         self.params: Tuple[Param, ...] = tuple(params)
-        self.by_name: Dict[str, Param] = {p.name: p for p in self.params + spec.common_params}
+        own = {p.name for p in self.params}
+        #: every parameter a keyword call accepts: the operation's own, then the family's common ones it does not
+        #: override (an operation's parameter wins over a common one of the same name, as in Discovery)
+        self.all_params: Tuple[Param, ...] = self.params + tuple(p for p in spec.common_params if p.name not in own)
+        self.by_name: Dict[str, Param] = {p.name: p for p in self.all_params}
         self.wire_names: Dict[str, str] = {p.wire: p.name for p in self.params if p.location == "path"}
         self.items_key = items_key
         self.nothing = frozenset(nothing)

@@ -4,21 +4,12 @@ Names load lazily on first access, so `import taskcluster` imports neither reque
 any service module. Type checkers see the real names through the `if TYPE_CHECKING:` imports below.
 """
 
-import logging
-import os
 from typing import TYPE_CHECKING, Dict, Tuple
 
 from ._lazy import lazy_attributes
 from ._version import __version__ as __version__
 from .exceptions import __all__ as _EXCEPTIONS
 from .generated._registry import SERVICES
-
-log: logging.Logger = logging.getLogger(__name__)
-if os.environ.get("DEBUG_TASKCLUSTER_CLIENT"):
-    log.setLevel(logging.DEBUG)
-    if not log.handlers:
-        log.addHandler(logging.StreamHandler())
-log.addHandler(logging.NullHandler())
 
 #: Names of `taskcluster.utils` re-exported here, as the historical client did.
 UTILS: Tuple[str, ...] = (
@@ -36,6 +27,7 @@ _SOURCES.update(
     createApiClient="taskcluster.client",
     createSession="taskcluster.client",
     TopicExchangeBinding="taskcluster._events",
+    log="taskcluster._log",
 )
 _SUBMODULES = ("client", "utils", "exceptions", "aio", "testing", "helper", "upload", "download", "retry", "generated")
 
@@ -53,6 +45,7 @@ if TYPE_CHECKING:
     from . import upload as upload
     from . import utils as utils
     from ._events import TopicExchangeBinding as TopicExchangeBinding
+    from ._log import log as log
     from ._services import *  # noqa: F403  (the 24 service classes)
     from ._tempcreds import createTemporaryCredentials as createTemporaryCredentials
     from .client import createApiClient as createApiClient

@@ -11,6 +11,7 @@ import pickle
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tuple, Union
 
+from . import _log  # noqa: F401  (sets the package logger up)
 from ._hawk import new_nonce
 from ._responses import Answer, ResponseRules, error_of, result_of
 from ._retry import backoff_delay, retry_delay

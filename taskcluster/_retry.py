@@ -7,6 +7,8 @@ import datetime
 import logging
 from typing import Any, Callable, Optional
 
+from . import _log  # noqa: F401  (sets the package logger up)
+
 __all__ = [
     "DELAY_FACTOR",
     "RANDOMIZATION_FACTOR",

@@ -9,6 +9,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Set, Tuple, Type, TypeVar, cast
 
+from . import _log  # noqa: F401  (sets the package logger up)
 from . import exceptions as exceptions  # module attributes of the historical `taskcluster.client`
 from . import utils as utils
 from ._base import ClientCore

@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 import taskcluster
 
+from . import _log  # noqa: F401  (sets the package logger up)
 from .exceptions import TaskclusterFailure, TaskclusterRestFailure
 from .generated._registry import SERVICES
 from .utils import stringDate

@@ -11,6 +11,7 @@ import warnings
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Union
 
+from . import _log as _logging_setup  # noqa: F401  (sets the package logger up)
 from . import exceptions as exceptions  # a module attribute of the historical `taskcluster.utils`
 from ._retry import DELAY_FACTOR, MAX_DELAY, RANDOMIZATION_FACTOR, RetryPlan, backoff_delay, quadratic_delay
 from .exceptions import TaskclusterFailure

@@ -8,6 +8,7 @@ import logging
 import os
 from typing import Any, Awaitable, Callable, Mapping, Optional
 
+from .. import _log  # noqa: F401  (sets the package logger up)
 from .. import exceptions as exceptions  # module attributes of the historical `taskcluster.aio.asyncutils`
 from .. import utils as utils
 from .._retry import RetryPlan, quadratic_delay

@@ -4,22 +4,24 @@ Names load lazily on first access, so `import taskcluster` imports neither reque
 any service module. Type checkers see the real names through the `if TYPE_CHECKING:` imports below.
 """
 
-from typing import TYPE_CHECKING, Dict, Tuple
+from __future__ import annotations
 
 from ._lazy import lazy_attributes
 from ._version import __version__ as __version__
 from .exceptions import __all__ as _EXCEPTIONS
 from .generated._registry import SERVICES
 
+TYPE_CHECKING = False  # no typing import at run time: it would cost `import taskcluster` as much as the rest
+
 #: Names of `taskcluster.utils` re-exported here, as the historical client did.
-UTILS: Tuple[str, ...] = (
+UTILS = (
     "calculateSleepTime", "decryptMessage", "dumpJson", "encodeStringForB64Header", "encryptEnvVar", "fromNow",
     "fromNowJSON", "isExpired", "makeB64UrlSafe", "makeB64UrlUnsafe", "optionsFromEnvironment", "scopeMatch",
     "scope_match", "slugId", "stableSlugId", "stringDate", "toStr", "MAX_RETRIES", "DELAY_FACTOR",
     "RANDOMIZATION_FACTOR", "MAX_DELAY", "makeHttpRequest", "makeSingleHttpRequest", "putFile",
 )  # fmt: skip
 
-_SOURCES: Dict[str, str] = {name: "taskcluster.generated." + module for name, module in SERVICES.items()}
+_SOURCES = {name: "taskcluster.generated." + module for name, module in SERVICES.items()}
 _SOURCES.update((name, "taskcluster.utils") for name in UTILS)
 _SOURCES.update((name, "taskcluster.exceptions") for name in _EXCEPTIONS)
 _SOURCES.update(

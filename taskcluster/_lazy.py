@@ -1,7 +1,12 @@
 """Module attributes loaded on first access, so importing a package stays cheap."""
 
+from __future__ import annotations
+
 import importlib
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Tuple
+
+TYPE_CHECKING = False  # typing is imported for type checkers only: it costs `import taskcluster` as much as the rest
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Mapping, Tuple
 
 __all__ = ["lazy_attributes"]
 

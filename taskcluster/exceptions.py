@@ -14,7 +14,11 @@ The constructors and attributes are those of the historical client, so programs 
 catch these keep working; every class pickles (for multiprocessing).
 """
 
-from typing import Any, Dict, Optional
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing is imported for type checkers only: it costs `import taskcluster` as much as the rest
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
 
 __all__ = [
     "TaskclusterFailure",

@@ -65,6 +65,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_check(problems: Sequence[str], count: int, out: TextIO, err: TextIO) -> int:
+    """Print what `--check` found: each stale, missing or extra file, or that all `count` files are up to date."""
+    for problem in problems:
+        print(problem, file=err)
+    if problems:
+        print(f"{len(problems)} generated file(s) out of date; run `python -m codegen`", file=err)
+        return 1
+    print(f"{count} generated files up to date", file=out)
+    return 0
+
+
 def generate(manifest_path: Path, out_dir: Path, check_only: bool, out: TextIO, err: TextIO) -> int:
     source = _display(manifest_path)
     try:
@@ -76,14 +87,7 @@ def generate(manifest_path: Path, out_dir: Path, check_only: bool, out: TextIO, 
         return 1
     files = render.render(api)
     if check_only:
-        problems = render.check(files, out_dir)
-        for problem in problems:
-            print(problem, file=err)
-        if problems:
-            print(f"{len(problems)} generated file(s) out of date; run `python -m codegen`", file=err)
-            return 1
-        print(f"{len(files)} generated files up to date", file=out)
-        return 0
+        return _report_check(render.check(files, out_dir), len(files), out, err)
     result = render.write(files, out_dir)
     for name in result["written"]:
         print(f"wrote {name}", file=out)
@@ -120,13 +124,7 @@ def generate_rest(
         return 1
     problems = rest_render.write_package(files, out_dir, check_only)
     if check_only:
-        for problem in problems:
-            print(problem, file=err)
-        if problems:
-            print(f"{len(problems)} generated file(s) out of date; run `python -m codegen`", file=err)
-            return 1
-        print(f"{len(files)} generated files up to date", file=out)
-        return 0
+        return _report_check(problems, len(files), out, err)
     for problem in problems:
         print(
             problem.replace("stale: ", "wrote ").replace("missing: ", "wrote ").replace("extra: ", "removed "), file=out

@@ -9,7 +9,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Dict, Iterator, Mapping, Sequence, Tuple
 
-from recorder import Recorded
+import oracle
+from recorder import Recorded, Recorder
 
 from codegen.discovery import to_manifest
 from codegen.rest import generate_package
@@ -65,3 +66,10 @@ async def call_async(
 def described(request: Recorded) -> Tuple[str, str, Tuple[Tuple[str, str], ...], Any]:
     """A recorded request in the oracle's terms: method, raw path, sorted decoded query, parsed JSON body."""
     return request.method, request.path, request.pairs(), request.json()
+
+
+def check(recorder: Recorder, expected: oracle.Expected) -> None:
+    """The one request the recorder saw is what googleapiclient would have sent, with our bearer token."""
+    request = recorder.only()
+    assert described(request) == (expected.method, expected.path, expected.query, expected.body)
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"

@@ -19,8 +19,8 @@ from discovery_support import (
     TOKEN,
     call_async,
     call_sync,
+    check,
     client_classes,
-    described,
     generated,
     options,
 )
@@ -80,6 +80,15 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Tupl
         yield result
 
 
+# --- every oracle case --------------------------------------------------------------------------------------------
+
+
+def test_cases_cover_every_method():
+    for name in oracle.DOCUMENTS:
+        ids = {case.method_id for n, case in CASES if n == name}
+        assert len(ids) == sum(1 for n, _ in CASES if n == name) // 3 > 5
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[Recorder]:
     recorder = Recorder()
@@ -91,21 +100,6 @@ def server() -> Iterator[Recorder]:
 def recorder(server: Recorder) -> Recorder:
     server.reset()
     return server
-
-
-def check(recorder: Recorder, expected: oracle.Expected) -> None:
-    request = recorder.only()
-    assert described(request) == (expected.method, expected.path, expected.query, expected.body)
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-
-
-# --- every oracle case --------------------------------------------------------------------------------------------
-
-
-def test_cases_cover_every_method():
-    for name in oracle.DOCUMENTS:
-        ids = {case.method_id for n, case in CASES if n == name}
-        assert len(ids) == sum(1 for n, _ in CASES if n == name) // 3 > 5
 
 
 @pytest.mark.parametrize("name, case", CASES, ids=CASE_IDS)

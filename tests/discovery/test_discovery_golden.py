@@ -23,7 +23,14 @@ if str(ROOT) not in sys.path:  # run as a script (--regenerate)
     sys.path.insert(0, str(HERE))
 
 import oracle  # noqa: E402
-from discovery_support import TOKEN, call_async, call_sync, client_classes, described, generated, options  # noqa: E402
+from discovery_support import (  # noqa: E402
+    call_async,
+    call_sync,
+    check,
+    client_classes,
+    generated,
+    options,
+)
 from recorder import Answer, Recorder  # noqa: E402
 
 from codegen.discovery import to_manifest  # noqa: E402
@@ -144,6 +151,10 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[type, type]
         yield client_classes(module)
 
 
+def test_class_names(tiny):
+    assert [cls.__name__ for cls in tiny] == ["TinyGarden", "AsyncTinyGarden"]
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[Recorder]:
     recorder = Recorder()
@@ -155,16 +166,6 @@ def server() -> Iterator[Recorder]:
 def recorder(server: Recorder) -> Recorder:
     server.reset()
     return server
-
-
-def check(recorder: Recorder, expected: oracle.Expected) -> None:
-    request = recorder.only()
-    assert described(request) == (expected.method, expected.path, expected.query, expected.body)
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-
-
-def test_class_names(tiny):
-    assert [cls.__name__ for cls in tiny] == ["TinyGarden", "AsyncTinyGarden"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])

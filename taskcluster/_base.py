@@ -137,7 +137,8 @@ class ClientCore:
 
     def __repr__(self) -> str:
         who = self._signer.client_id if self._signer is not None else None  # a client id, never a secret
-        return "<%s rootUrl=%r clientId=%r>" % (type(self).__name__, self._opts.root_url, who)
+        root_url = self._opts.root_url or self._api_spec.default_root_url or ""
+        return "<%s rootUrl=%r clientId=%r>" % (type(self).__name__, root_url, who)
 
     def makeHawkExt(self) -> Any:
         """The Hawk `ext` this client sends, as the historical client returned it: URL-safe base64 bytes of the JSON

@@ -103,9 +103,8 @@ def encode_payload(fn: "Operation", payload: Any) -> bytes:
 
 def build_request(location: ApiLocation, call: Call, auth: "Optional[Authorizer]") -> Request:
     """The request for `call` to the service at `location`, ready to send but for its per-attempt auth headers."""
-    op = call.op
-    assert op is not None
-    path = request_path(op, call)
+    op: Operation = call.op  # type: ignore[assignment]  # a resolved call always has its operation
+    path = request_path(op, call) if call.query or op.fixed_query else op.path(call.route_values)
     body = None
     headers = _NO_HEADERS
     content_hash = EMPTY_PAYLOAD_HASH

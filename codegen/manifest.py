@@ -530,7 +530,7 @@ def _scopes(expr: Any) -> ScopeExpression:
     return ForEach(variable=expr["for"], field=expr["in"], each=expr["each"])
 
 
-def _item_type(conversion: Conversion, response: Optional[TypeExpr], items_key: str) -> Optional[TypeExpr]:
+def item_type(conversion: Conversion, response: Optional[TypeExpr], items_key: str) -> Optional[TypeExpr]:
     """The type of one item of a page: the list field ``items_key`` of the response record."""
     if response is None:
         return None
@@ -561,11 +561,11 @@ def _function(entry: Dict[str, Any], conversion: Conversion) -> Function:
         request_type = conversion.uses.get(Use(entry=entry["name"], field="input", schema_id=entry["input"]))
     if "output" in entry:
         response_type = conversion.uses.get(Use(entry=entry["name"], field="output", schema_id=entry["output"]))
-    item_type = _item_type(conversion, response_type, pagination.items_key) if pagination is not None else None
+    items = item_type(conversion, response_type, pagination.items_key) if pagination is not None else None
     return Function(
         request_type=request_type,
         response_type=response_type,
-        item_type=item_type,
+        item_type=items,
         legacy_args=legacy_args,
         name=entry["name"],
         title=entry["title"],

@@ -826,6 +826,18 @@ def _sorted(service: Service) -> Service:
     )
 
 
+def finished(path: str, text: str) -> str:
+    """A rendered template as it is written: no trailing spaces or blank lines at the end (and, in Markdown, no double
+    blank lines, which templates leave around optional parts)."""
+    if path.endswith(".md"):
+        lines = _clean_lines(text)
+    else:
+        lines = [line.rstrip() for line in text.split("\n")]
+        while lines and not lines[-1]:
+            lines.pop()
+    return "\n".join(lines) + "\n"
+
+
 def render(api: Api) -> Dict[str, str]:
     """Every generated file, as ``{relative posix path: text}``, sorted by path."""
     env = environment()
@@ -834,14 +846,7 @@ def render(api: Api) -> Dict[str, str]:
     files: Dict[str, str] = {}
 
     def emit(path: str, template: str, **context: Any) -> None:
-        text = env.get_template(template).render(source=source, **context)
-        if path.endswith(".md"):
-            lines = _clean_lines(text)  # templates leave double blank lines around optional parts
-        else:
-            lines = [line.rstrip() for line in text.split("\n")]
-            while lines and not lines[-1]:
-                lines.pop()
-        files[path] = "\n".join(lines) + "\n"
+        files[path] = finished(path, env.get_template(template).render(source=source, **context))
 
     emit("taskcluster/generated/__init__.py", "package_init.py.jinja", flavour="sync")
     emit("taskcluster/generated/aio/__init__.py", "package_init.py.jinja", flavour="async")

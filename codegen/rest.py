@@ -7,12 +7,14 @@ invalid manifest stops with every problem named (resource, method, field) and no
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from . import pytypes, schematypes
+from .manifest import item_type
 from .model import (
     AUTH_SCHEMES,
     HTTP_METHODS,
@@ -24,9 +26,7 @@ from .model import (
     Pagination,
     Parameter,
     RateLimit,
-    Record,
     Service,
-    TypeExpr,
     is_identifier,
     route_params,
 )
@@ -309,9 +309,7 @@ def _function(
     )
 
 
-def _typed(
-    functions: List[Function], schemas: Dict[str, Any], class_name: str, err: _Errors
-) -> Tuple[List[Function], Tuple[Any, ...]]:
+def _typed(functions: List[Function], schemas: Dict[str, Any], err: _Errors) -> Tuple[List[Function], Tuple[Any, ...]]:
     uses = []
     for f in functions:
         if f.request_schema:
@@ -333,28 +331,9 @@ def _typed(
     for f in functions:
         request = conversion.uses.get(schematypes.Use(f.qualified_name, "request", f.request_schema or ""))
         response = conversion.uses.get(schematypes.Use(f.qualified_name, "response", f.response_schema or ""))
-        item = None
-        if f.pagination is not None and response is not None:
-            for t in conversion.types:
-                if isinstance(t, Record) and t.name == response.name:
-                    item = next(
-                        (
-                            fl.type.args[0]
-                            for fl in t.fields
-                            if fl.key == f.pagination.items_key and fl.type.kind == "list"
-                        ),
-                        None,
-                    )
-        typed.append(_with_types(f, request, response, item))
+        item = item_type(conversion, response, f.pagination.items_key) if f.pagination is not None else None
+        typed.append(dataclasses.replace(f, request_type=request, response_type=response, item_type=item))
     return typed, conversion.types
-
-
-def _with_types(
-    f: Function, request: Optional[TypeExpr], response: Optional[TypeExpr], item: Optional[TypeExpr]
-) -> Function:
-    import dataclasses
-
-    return dataclasses.replace(f, request_type=request, response_type=response, item_type=item)
 
 
 def build_service(raw: Any, source: str = "manifest") -> Service:
@@ -390,7 +369,7 @@ def build_service(raw: Any, source: str = "manifest") -> Service:
             err.add(".".join(resource), f"resource name {resource[-1]!r} would replace a member of the client classes")
     if err.items:
         raise RestManifestInvalid(err.items)
-    functions, types = _typed(functions, schemas, raw["className"], err)
+    functions, types = _typed(functions, schemas, err)
     if err.items:
         raise RestManifestInvalid(err.items)
     auth: Mapping[str, Any] = raw.get("auth") or {"scheme": "none"}

@@ -17,6 +17,7 @@ from .render import (
     MARKER,
     docstring,
     environment,
+    finished,
     item_annotation,
     pydef,
     pystr,
@@ -258,10 +259,7 @@ def render(service: Service, package: str, source: str) -> Dict[str, str]:
 
     def emit(name: str, template: str, **context: Any) -> None:
         text = env.get_template(template).render(service=service, package=package, source=source, **context)
-        lines = [line.rstrip() for line in text.split("\n")]
-        while lines and not lines[-1]:
-            lines.pop()
-        files[f"{package}/{name}"] = "\n".join(lines) + "\n"
+        files[f"{package}/{name}"] = finished(name, text)
 
     emit("__init__.py", "rest_init.py.jinja")
     emit("_tables.py", "rest_tables.py.jinja")

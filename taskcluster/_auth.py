@@ -44,12 +44,13 @@ class BearerAuth:
 class HeaderAuth:
     """Fixed headers carrying credentials (e.g. `X-Worker-Id` and `X-Secret`); its repr names the headers only."""
 
-    __slots__ = ("_headers", "client_id")
+    __slots__ = ("_headers",)
     needs_hash = False
+    #: which header is an identity and which a secret is the API's business, so none is shown as a client id
+    client_id: Optional[str] = None
 
-    def __init__(self, headers: Dict[str, str], client_id: Optional[str] = None) -> None:
+    def __init__(self, headers: Dict[str, str]) -> None:
         self._headers = headers
-        self.client_id = client_id
 
     def __repr__(self) -> str:
         return "HeaderAuth(%s)" % ", ".join(sorted(self._headers))
@@ -87,7 +88,7 @@ def _header_credentials(pairs: Tuple[Tuple[str, str], ...], credentials: Any) ->
         if not text or _UNSAFE_HEADER_VALUE.intersection(text):
             raise TaskclusterAuthFailure("credentials.%s must be non-empty text without line breaks" % key)
         headers[header] = text
-    return HeaderAuth(headers)  # no client id: which header is an identity and which a secret is the API's business
+    return HeaderAuth(headers)
 
 
 def auth_for(spec: ApiSpec, opts: ClientOptions, merged: Mapping[str, Any]) -> Optional[Authorizer]:

@@ -32,8 +32,8 @@ __all__ = ["ClientCore"]
 _Self = TypeVar("_Self", bound="ClientCore")
 
 
-# The compiled functions of each (class name, funcinfo table): the sync and async classes of a service share one
-# table (from its `_tables` module), so its functions are compiled once for both.
+# The compiled functions of each (class name, funcinfo table): the async class of a service takes its table from the
+# sync class, so its functions are compiled once for both.
 _COMPILED: Dict[Tuple[str, int], Tuple[Dict[str, Any], Dict[str, str], Dict[str, Operation]]] = {}
 
 
@@ -200,7 +200,6 @@ class ClientCore:
     def _next_page(self, call: Call, page: Any, seen: Set[bytes]) -> Optional[Call]:
         """The call for the page after `page` of a listing, or None after the last page (see `next_page_query`)."""
         op = call.op
-        assert op is not None
         scheme = op.spec.pagination
         if scheme is None:
             return None
@@ -210,8 +209,7 @@ class ClientCore:
     def buildUrl(self, methodName: str, *args: Any, **kwargs: Any) -> str:
         """The URL of an API method for the given route arguments and `query=`, without signing it."""
         call = self._split_call(methodName, args, kwargs, allow_payload=False)
-        assert call.op is not None
-        return self._api_location().base_url + request_path(call.op, call)
+        return self._api_location().base_url + request_path(call)
 
     def buildSignedUrl(self, methodName: str, *args: Any, expiration: Optional[float] = None, **kwargs: Any) -> str:
         """A URL carrying a bewit, so a plain HTTP client can GET it until `expiration` seconds from now."""
@@ -225,8 +223,7 @@ class ClientCore:
         else:
             expiration = check_seconds("buildSignedUrl: expiration", expiration, 0, MAX_EXPIRATION)
         call = self._split_call(methodName, args, kwargs, allow_payload=False)
-        assert call.op is not None
-        path = request_path(call.op, call)
+        path = request_path(call)
         location = self._api_location()
         bewit = signer.bewit(location.base_path + path, location.host, location.port, int(time.time() + expiration))
         return "%s%s%sbewit=%s" % (location.base_url, path, "&" if "?" in path else "?", bewit)

@@ -90,4 +90,4 @@ def resolve_keywords(op: Operation, kwargs: Mapping[str, Any]) -> Call:
     if op.body_required and body is None:
         raise TaskclusterFailure("%s: missing the request body (%s=)" % (op.signature(), op.input_name))
     values: List[str] = [path[name] for name in op.args]
-    return Call(values, body, query, None, op)
+    return Call(op, values, body, query)

@@ -82,7 +82,7 @@ def positional_call(
     if allow_payload and fn.has_input and body is None and len(args) == len(fn.args) + 1:
         route, body = args[:-1], args[-1]
     if len(route) == len(fn.args) and (body is not None) is (fn.has_input and allow_payload) and all_str(route):
-        return Call(list(route), body, None, None, fn)
+        return Call(fn, list(route), body, None)
     return None
 
 
@@ -186,7 +186,7 @@ def process_args(
     if limit is not None and "limit" in fn.query:
         query = dict(query or {})
         query["limit"] = limit
-    return Call(values, payload, query, handler, fn)
+    return Call(fn, values, payload, query, handler)
 
 
 def _legacy_form(

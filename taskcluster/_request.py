@@ -29,25 +29,25 @@ class Call:
     """What a call asked for, once its calling convention has been resolved: the operation, the path parameters'
     values (in the operation's `args` order), the body, the query (wire names to values) and a page handler."""
 
-    __slots__ = ("route_values", "payload", "query", "pagination_handler", "op")
+    __slots__ = ("op", "route_values", "payload", "query", "pagination_handler")
 
     def __init__(
         self,
+        op: "Operation",
         route_values: Sequence[str],
         payload: Any,
         query: Optional[Dict[str, Any]],
         pagination_handler: Optional[Callable[[Any], Any]] = None,
-        op: "Optional[Operation]" = None,
     ) -> None:
+        self.op = op
         self.route_values = route_values
         self.payload = payload
         self.query = query
         self.pagination_handler = pagination_handler
-        self.op = op
 
     def with_query(self, query: Optional[Dict[str, Any]]) -> "Call":
         """The same call asking for another query (the next page)."""
-        return Call(self.route_values, self.payload, query, None, self.op)
+        return Call(self.op, self.route_values, self.payload, query)
 
 
 def encode_query(query: Optional[Mapping[str, Any]]) -> str:
@@ -57,8 +57,9 @@ def encode_query(query: Optional[Mapping[str, Any]]) -> str:
     return urlencode([(key, value) for key, value in query.items() if value is not None], doseq=True)
 
 
-def request_path(op: "Operation", call: Call) -> str:
+def request_path(call: Call) -> str:
     """The escaped path with its query string, relative to the service's base URL."""
+    op = call.op
     path = op.path(call.route_values)
     fixed = op.fixed_query
     if call.query or fixed:
@@ -103,8 +104,8 @@ def encode_payload(fn: "Operation", payload: Any) -> bytes:
 
 def build_request(location: ApiLocation, call: Call, auth: "Optional[Authorizer]") -> Request:
     """The request for `call` to the service at `location`, ready to send but for its per-attempt auth headers."""
-    op: Operation = call.op  # type: ignore[assignment]  # a resolved call always has its operation
-    path = request_path(op, call) if call.query or op.fixed_query else op.path(call.route_values)
+    op = call.op
+    path = request_path(call) if call.query or op.fixed_query else op.path(call.route_values)
     body = None
     headers = _NO_HEADERS
     content_hash = EMPTY_PAYLOAD_HASH

@@ -193,8 +193,6 @@ class ResponseRules:
             parsed = json.loads(answer.body)
         except (ValueError, RecursionError):
             return None
-        if isinstance(parsed, dict) and isinstance(parsed.get("content"), dict) and rate.field not in parsed:
-            parsed = parsed["content"]
         delay = parsed.get(rate.field) if isinstance(parsed, dict) else None
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay != delay:
             return None

@@ -8,7 +8,7 @@ takes a body, and the items key of its pages.
 """
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Pattern, Sequence, Tuple
 
 from ._responses import ResponseRules
 from ._urls import CompiledRoute
@@ -84,13 +84,12 @@ class ApiSpec:
     """One API family's conventions, shared by every operation of a client class.
 
     `base_url` is a pattern over `{rootUrl}` (the root URL option, or `default_root_url`), `{service}` and
-    `{version}`; `legacy_root_url`, when the root URL is exactly it, puts each service on its own host (Taskcluster's
-    old deployment). `fixed_query` pairs go on every request; `common_params` are accepted by every operation.
+    `{version}`; `common_params` are accepted by every operation.
     """
 
     __slots__ = (
-        "base_url", "default_root_url", "auth", "pagination", "envelope", "rate_limit", "fixed_query",
-        "common_params", "calling",
+        "base_url", "default_root_url", "auth", "pagination", "envelope", "rate_limit", "common_params",
+        "calling",
     )  # fmt: skip
 
     def __init__(
@@ -101,7 +100,6 @@ class ApiSpec:
         envelope: Optional[Envelope] = None,
         rate_limit: Optional[RateLimit] = None,
         default_root_url: Optional[str] = None,
-        fixed_query: Sequence[Tuple[str, str]] = (),
         common_params: Sequence["Param"] = (),
         calling: str = "keywords",
     ) -> None:
@@ -111,7 +109,6 @@ class ApiSpec:
         self.pagination = pagination
         self.envelope = envelope
         self.rate_limit = rate_limit
-        self.fixed_query: Tuple[Tuple[str, str], ...] = tuple(fixed_query)
         self.common_params: Tuple[Param, ...] = tuple(common_params)
         #: `positional` (Taskcluster's four calling conventions) or `keywords` (every parameter by name, `body=`)
         self.calling = calling
@@ -137,7 +134,6 @@ class ApiSpec:
             if rate_limit
             else None,
             default_root_url=table.get("defaultRootUrl"),
-            fixed_query=[(str(k), str(v)) for k, v in table.get("fixedQuery", ())],
             common_params=[Param.from_table(p) for p in table.get("commonParams", ())],
             calling=table.get("calling", "keywords"),
         )
@@ -269,9 +265,7 @@ class Operation:
         #: whether a keyword call must give the body (a positional Taskcluster call always must when it has input)
         self.body_required = body_required
         #: query pairs every request of this operation carries (e.g. Discovery's `alt=json`)
-        self.fixed_query: Tuple[Tuple[str, str], ...] = (
-            spec.fixed_query if fixed_query is None else tuple((str(k), str(v)) for k, v in fixed_query)
-        )
+        self.fixed_query: Tuple[Tuple[str, str], ...] = tuple((str(k), str(v)) for k, v in fixed_query or ())
         self.rules: Optional[ResponseRules] = None
         if spec.envelope is not None or spec.rate_limit is not None:
             self.rules = ResponseRules(spec.envelope, self.nothing, spec.rate_limit)
@@ -329,8 +323,3 @@ class Operation:
 def compile_operations(spec: ApiSpec, class_name: str, tables: Mapping[str, Mapping[str, Any]]) -> Dict[str, Operation]:
     """Every operation of a generated table, by name."""
     return {name: Operation.from_table(spec, class_name, name, table) for name, table in tables.items()}
-
-
-def route_params(template: str) -> List[str]:
-    """The parameter names of a path template, in order (both `<name>` and `{name}`/`{+name}` forms)."""
-    return list(CompiledRoute(template).params)

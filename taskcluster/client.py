@@ -138,7 +138,7 @@ class BaseClient(ClientCore):
         transport = _transport if _transport is not None else _load_transport()
         opts = self._opts
         connect_timeout, read_timeout = timeout = opts.timeout
-        fast = self._fast if self._session is not None else None
+        fast = self._fast
         watchdog = transport.WATCHDOG
         flow = call_flow(
             request,
@@ -208,7 +208,6 @@ class BaseClient(ClientCore):
 
     def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterator[Any]:
         call = self._split_call(name, args, kwargs)
-        assert call.op is not None
         key = call.op.items_key
         for page in self._iter_pages(call):
             items = page_items(page, key)

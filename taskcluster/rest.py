@@ -75,7 +75,16 @@ class AsyncResource(_ResourceBase):
         return items
 
 
-class RestClient(BaseClient):
+class _ResourceParent:
+    """What both generated root clients share: their resources hang off them, and their methods take keywords only."""
+
+    _keyword_calls: ClassVar[bool] = True
+
+    def _resource(self, cls: "type[_Resource]", name: str) -> _Resource:
+        return cls(self, name + ".")
+
+
+class RestClient(_ResourceParent, BaseClient):
     """Base of generated sync clients of other API families.
 
     Options: `rootUrl` (where the API is; some APIs have a default), `token` (bearer-token APIs: a str, or a callable
@@ -86,18 +95,10 @@ class RestClient(BaseClient):
 
     _api_spec: ClassVar[ApiSpec]
     _operations: ClassVar[Dict[str, Operation]]
-    _keyword_calls: ClassVar[bool] = True
-
-    def _resource(self, cls: "type[_Resource]", name: str) -> _Resource:
-        return cls(self, name + ".")
 
 
-class AsyncRestClient(AsyncBaseClient):
+class AsyncRestClient(_ResourceParent, AsyncBaseClient):
     """Base of generated async clients of other API families (options as for `RestClient`)."""
 
     _api_spec: ClassVar[ApiSpec]
     _operations: ClassVar[Dict[str, Operation]]
-    _keyword_calls: ClassVar[bool] = True
-
-    def _resource(self, cls: "type[_Resource]", name: str) -> _Resource:
-        return cls(self, name + ".")

@@ -371,7 +371,6 @@ class AsyncBaseClient(ClientCore):
 
     async def _items(self, name: str, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> AsyncIterator[Any]:
         call = self._split_call(name, args, kwargs)
-        assert call.op is not None
         key = call.op.items_key
         async for page in self._iter_pages(call):
             items = page_items(page, key)

@@ -165,3 +165,22 @@ def test_an_answer_that_is_not_an_envelope_is_a_failure_not_a_transport_object()
     with pytest.raises(TaskclusterRestFailure) as failure:
         flow.send(answer(200, b""))
     assert "is not the service's {ok, message, content} envelope" in str(failure.value)
+
+
+def test_the_sync_and_async_classes_of_a_service_compile_its_table_once():
+    import taskcluster
+    import taskcluster.aio
+
+    assert taskcluster.Queue._functions is taskcluster.aio.Queue._functions
+
+
+def test_a_client_shows_the_default_root_url_it_uses():
+    from taskcluster.rest import RestClient
+
+    class Defaulted(RestClient):
+        _api_spec = ApiSpec.from_table({"baseUrl": "{rootUrl}/v1", "defaultRootUrl": "https://api.example.com/"})
+        _operations = {"ping": Operation.from_table(_api_spec, "Defaulted", "ping", {"method": "GET", "path": "ping"})}
+
+    client = Defaulted({"token": "never-shown"})
+    assert repr(client) == "<Defaulted rootUrl='https://api.example.com/' clientId=None>"
+    assert client.buildUrl("ping") == "https://api.example.com/v1/ping"
